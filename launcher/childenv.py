@@ -1,0 +1,75 @@
+"""The child's environment: a pure function of our environment, the mode and the credentials.
+
+Every mode first scrubs, then sets. Every SDK checks environment keys (and a
+[default] profile with static keys) before the container endpoint or IMDS,
+so a single leftover variable would silently defeat a refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from launcher.credentials import Credentials
+
+ACTIVE_MARKER = "DAPR_AWS_ACTIVE"
+
+SCRUBBED = frozenset(
+    {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_ACCESS_KEY",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SECRET_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_ACCOUNT_ID",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_ROLE_SESSION_NAME",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+        "AWS_CREDENTIAL_FILE",
+        "BOTO_CONFIG",
+        "NOTIFY_SOCKET",
+        "WATCHDOG_PID",
+        "WATCHDOG_USEC",
+    }
+)
+SCRUBBED_PREFIXES = ("AWS_CONTAINER_",)
+
+
+def is_scrubbed(name: str) -> bool:
+    """True for a variable that must never reach the child from our environment."""
+    upper = name.upper()  # Windows environment names are case-insensitive
+    return upper in SCRUBBED or upper.startswith(SCRUBBED_PREFIXES)
+
+
+def scrub(env: Mapping[str, str]) -> dict[str, str]:
+    """A copy of `env` without any variable that could shadow what we set."""
+    return {k: v for k, v in env.items() if not is_scrubbed(k)}
+
+
+def region_vars(region: str | None) -> dict[str, str]:
+    """Both spellings: the Go SDKs read AWS_REGION, older tools AWS_DEFAULT_REGION."""
+    return {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
+
+
+def credential_vars(creds: Credentials) -> dict[str, str]:
+    """The static-credential variables every AWS SDK reads first."""
+    out = {"AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key}
+    if creds.token:
+        out["AWS_SESSION_TOKEN"] = creds.token
+    if creds.expires is not None:
+        out["AWS_CREDENTIAL_EXPIRATION"] = creds.expires_z()
+    return out
+
+
+def for_env_mode(base: Mapping[str, str], creds: Credentials) -> dict[str, str]:
+    """`env` mode: the credentials themselves, in environment variables."""
+    env = scrub(base)
+    env.update(credential_vars(creds))
+    env.update(region_vars(creds.region))
+    env[ACTIVE_MARKER] = "1"
+    return env

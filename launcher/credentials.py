@@ -1,0 +1,145 @@
+"""The botocore boundary: resolve a profile into frozen credentials and a region.
+
+Everything botocore-specific about credentials lives here, so that the
+rest of the launcher deals only with the `Credentials` value below.
+botocore is imported inside the functions: `--help`, `--version` and the
+pass-through of a nested launcher never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from launcher import errors, redact
+
+# The AWS CLI's own cache of assume-role and SSO role credentials: sharing it
+# means one `aws sso login` or one MFA prompt serves both tools.
+CLI_CACHE = os.path.join("~", ".aws", "cli", "cache")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One set of AWS credentials, with where they came from and the region."""
+
+    access_key: str
+    secret_key: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+    expires: datetime | None = None  # timezone-aware UTC; None = never
+    source: str = "unknown"  # botocore's method name, e.g. "assume-role"
+    region: str | None = None
+    region_source: str | None = None
+
+    def expires_z(self) -> str | None:
+        """Expiry as ISO 8601 UTC with a Z, the form every AWS SDK parses."""
+        if self.expires is None:
+            return None
+        return self.expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def effective_profile(profile: str | None, env=os.environ) -> str | None:
+    """The profile botocore will use: --profile, else AWS_PROFILE/AWS_DEFAULT_PROFILE."""
+    return profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or None
+
+
+def resolve(profile: str | None = None, region: str | None = None) -> Credentials:
+    """Resolve credentials eagerly, so that every failure surfaces before a child starts.
+
+    Raises a LauncherError (see errors.py) for every failure a user can cause.
+    """
+    shown = effective_profile(profile)
+    try:
+        session = _session(profile, region)
+        botocore_creds = session.get_credentials()
+        if botocore_creds is None:
+            raise errors.no_credentials(shown)
+        frozen = botocore_creds.get_frozen_credentials()
+        redact.register(frozen.secret_key, frozen.token)
+        if not frozen.access_key or not frozen.secret_key:
+            raise errors.no_credentials(shown)
+        source = getattr(botocore_creds, "method", None) or "unknown"
+        chosen_region, region_source = _region(session, region, source)
+        return Credentials(
+            access_key=frozen.access_key,
+            secret_key=frozen.secret_key,
+            token=frozen.token or None,
+            expires=_expiry_of(botocore_creds),
+            source=source,
+            region=chosen_region,
+            region_source=region_source,
+        )
+    except errors.LauncherError:
+        raise
+    except Exception as exc:  # translated in the one place that knows botocore
+        raise errors.from_botocore(exc, shown) from None
+
+
+def _session(profile: str | None, region: str | None):
+    import botocore.session
+    from botocore.credentials import create_credential_resolver
+    from botocore.utils import JSONFileCache
+
+    session = botocore.session.Session(profile=profile)
+    # Parse the files now: a malformed file or unknown profile is a clear error,
+    # not something found halfway through the credential chain.
+    session.full_config
+    name = session.get_config_variable("profile")
+    if name and name not in session.available_profiles:
+        from botocore.exceptions import ProfileNotFound
+
+        raise ProfileNotFound(profile=name)
+    cache = JSONFileCache(os.path.expanduser(CLI_CACHE))
+    resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
+    session.register_component("credential_provider", resolver)
+    return session
+
+
+def _expiry_of(botocore_creds) -> datetime | None:
+    """The one adapter for botocore's private expiry attribute."""
+    expiry = getattr(botocore_creds, "_expiry_time", None)
+    if not isinstance(expiry, datetime):
+        return None
+    if expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=timezone.utc)
+    return expiry.astimezone(timezone.utc)
+
+
+def _env_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def _region(session, explicit: str | None, source: str) -> tuple[str | None, str | None]:
+    """--region > AWS_REGION > AWS_DEFAULT_REGION > profile > IMDS (only on EC2)."""
+    if explicit:
+        return explicit, "--region"
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(var):
+            return os.environ[var], var
+    configured = session.get_scoped_config().get("region")
+    if configured:
+        return configured, "profile"
+    # Asking IMDS costs up to seconds off EC2, so only when the credentials
+    # themselves came from an instance profile: then we know we are on EC2.
+    if source == "iam-role":
+        found = _imds_region(session)
+        if found:
+            return found, "instance metadata"
+    return None, None
+
+
+def _imds_region(session) -> str | None:
+    from botocore.utils import InstanceMetadataRegionFetcher
+
+    config = {
+        "ec2_metadata_service_endpoint": session.get_config_variable("ec2_metadata_service_endpoint"),
+        "ec2_metadata_service_endpoint_mode": session.get_config_variable(
+            "ec2_metadata_service_endpoint_mode"
+        ),
+    }
+    fetcher = InstanceMetadataRegionFetcher(
+        timeout=session.get_config_variable("metadata_service_timeout"),
+        num_attempts=session.get_config_variable("metadata_service_num_attempts"),
+        config=config,
+    )
+    return fetcher.retrieve_region()

@@ -1,0 +1,34 @@
+"""Durations on the command line: `90`, `90s`, `15m`, `1h`, `1h30m`, `500ms`."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse(text: str) -> float:
+    """Seconds in `text`; a bare number means seconds. Raises ValueError."""
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if not text or not re.fullmatch(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+", text):
+        raise ValueError(f"{text!r} is not a duration (examples: 90, 90s, 15m, 1h)")
+    return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
+
+
+class Duration(click.ParamType):
+    """click parameter type for durations, giving seconds as a float."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            return parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
