@@ -1,0 +1,36 @@
+"""A credential_process that issues fresh, expiring credentials on every call.
+
+    credproc.py STATE_DIR [--lifetime SECONDS] [--no-expiry]
+
+Each call bumps a counter in STATE_DIR/calls and answers with key id
+ASIAPROC<counter>. If STATE_DIR/fail exists, it prints that file's text on
+stderr (after a noise line) and exits 1, as a real failing source does.
+"""
+
+import datetime
+import json
+import os
+import sys
+
+state = sys.argv[1]
+lifetime = int(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 3600
+os.makedirs(state, exist_ok=True)
+fail = os.path.join(state, "fail")
+if os.path.exists(fail):
+    with open(fail) as f:
+        sys.stderr.write("contacting the identity provider...\n" + f.read())
+    sys.exit(1)
+counter_file = os.path.join(state, "calls")
+count = int(open(counter_file).read()) + 1 if os.path.exists(counter_file) else 1
+with open(counter_file, "w") as f:
+    f.write(str(count))
+doc = {
+    "Version": 1,
+    "AccessKeyId": f"ASIAPROC{count:04d}",
+    "SecretAccessKey": f"procsecret{count:04d}/abcdefghijklmnop",
+    "SessionToken": f"proctoken{count:04d}+qrstuvwxyz0123456789",
+}
+if "--no-expiry" not in sys.argv:
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=lifetime)
+    doc["Expiration"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+print(json.dumps(doc))
