@@ -1,0 +1,164 @@
+"""Supervision with real processes and real signals (POSIX): forwarding exactly once,
+exit codes passed through, 126/127, stop timeout, and no orphan after kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import psutil
+import pytest
+
+from tests.conftest import helper, wait_for
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+
+
+def _record(path):
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _start_sigchild(aws, tmp_path, *child_args, launcher_args=()):
+    aws.static_default()
+    record = tmp_path / "signals.txt"
+    proc = aws.start("--region", "us-east-1", *launcher_args, "--", *helper("sigchild", record, *child_args))
+    ready = wait_for(lambda: [line for line in _record(record) if line.startswith("ready")], what="child ready")
+    child_pid = int(ready[0].split()[1])
+    return proc, record, child_pid
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGQUIT"])
+def test_stop_signal_reaches_child_exactly_once(aws, tmp_path, sig):
+    proc, record, _ = _start_sigchild(aws, tmp_path, "--stop-exit", "3")
+    proc.send_signal(getattr(signal, sig))
+    assert proc.wait(timeout=10) == 3
+    lines = _record(record)
+    assert lines.count(sig) == 1, lines
+    assert [s for s in lines if s.startswith("SIG")] == [sig]
+
+
+def test_user_signals_are_forwarded_each_time(aws, tmp_path):
+    proc, record, _ = _start_sigchild(aws, tmp_path)
+    for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
+        proc.send_signal(sig)
+        name = signal.Signals(sig).name
+        wait_for(lambda: name in _record(record), what=name)
+    proc.send_signal(signal.SIGUSR1)
+    wait_for(lambda: _record(record).count("SIGUSR1") == 2, what="second SIGUSR1")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    sigs = [s for s in _record(record) if s.startswith("SIG")]
+    assert sigs == ["SIGUSR1", "SIGUSR2", "SIGHUP", "SIGUSR1", "SIGTERM"]
+
+
+def test_child_runs_in_its_own_process_group(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path)
+    assert os.getpgid(child_pid) == child_pid != os.getpgid(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize("code", [0, 1, 7, 255])
+def test_exit_code_passes_through(aws, code):
+    aws.static_default()
+    result = aws.run("--region", "us-east-1", sys.executable, "-c", f"import sys; sys.exit({code})")
+    assert result.returncode == code
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGSEGV])
+def test_death_by_signal_gives_128_plus_n(aws, sig):
+    aws.static_default()
+    result = aws.run("--region", "us-east-1", sys.executable, "-c",
+                     f"import os; os.kill(os.getpid(), {int(sig)})")
+    assert result.returncode == 128 + int(sig)
+
+
+def test_arguments_reach_the_child_untouched(aws):
+    aws.static_default()
+    args = ["--app-id", "orders", "a b", "$HOME", "'quoted'", "--", "-x", "*", ""]
+    result = aws.run("--region", "us-east-1", *helper("printenv"), *args)
+    import json
+
+    assert json.loads(result.stdout)["argv"] == args
+
+
+def test_stdin_stdout_are_inherited_not_piped(aws):
+    aws.static_default()
+    result = aws.run("--region", "us-east-1", "--", sys.executable, "-c",
+                     "import sys; data = sys.stdin.read(); print(data.upper()); print('err', file=sys.stderr)",
+                     input="hello from stdin")
+    assert result.stdout.strip() == "HELLO FROM STDIN"
+    assert result.stderr.strip() == "err"
+
+
+def test_stop_timeout_kills_the_whole_tree(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path, "--ignore-stop", "--grandchild",
+                                              launcher_args=("--stop-timeout", "1s"))
+    grandchild = int(next(line for line in _record(record) if line.startswith("grandchild")).split()[1])
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 128 + signal.SIGKILL
+    assert _record(record).count("SIGTERM") == 1
+    assert "did not stop within 1s" in proc.stderr.read()
+    for pid in (child_pid, grandchild):
+        wait_for(lambda: not _alive(pid), timeout=5, what=f"pid {pid} gone")
+
+
+def test_second_stop_signal_kills_without_a_second_signal_to_the_child(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path, "--ignore-stop", launcher_args=("--stop-timeout", "60"))
+    proc.send_signal(signal.SIGINT)
+    wait_for(lambda: "SIGINT" in _record(record), what="first SIGINT")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 128 + signal.SIGKILL
+    assert [s for s in _record(record) if s.startswith("SIG")] == ["SIGINT"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_kill_9_of_the_launcher_leaves_no_child(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path)
+    proc.kill()
+    proc.wait(timeout=5)
+    wait_for(lambda: not _alive(child_pid), timeout=2, what="child gone after kill -9 of the launcher")
+    assert "SIGTERM" in _record(record)
+
+
+def test_command_not_found_is_127(aws):
+    aws.static_default()
+    result = aws.run("--region", "us-east-1", "--", "no-such-command-anywhere", "arg")
+    assert result.returncode == 127
+    assert result.stderr.strip() == ("dapr-aws: error: command not found: no-such-command-anywhere; "
+                                     "check the name and your PATH")
+
+
+def test_command_not_executable_is_126(aws, tmp_path):
+    aws.static_default()
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    result = aws.run("--region", "us-east-1", "--", str(script))
+    assert result.returncode == 126
+    assert "not executable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_exec_format_error_is_126(aws, tmp_path):
+    aws.static_default()
+    script = tmp_path / "noshebang"
+    script.write_bytes(b"\x00\x01\x02 not a program")
+    script.chmod(0o755)
+    result = aws.run("--region", "us-east-1", "--", str(script))
+    assert result.returncode == 126, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_command_is_checked_before_credentials(aws):
+    # No credentials at all: the command error still wins (and costs no sign-in).
+    result = aws.run("--", "no-such-command-anywhere")
+    assert result.returncode == 127
