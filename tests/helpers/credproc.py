@@ -1,9 +1,10 @@
 """A credential_process that issues fresh, expiring credentials on every call.
 
-    credproc.py STATE_DIR [--lifetime SECONDS] [--no-expiry]
+    credproc.py STATE_DIR [--lifetime SECONDS | --expires ISO8601Z] [--no-expiry]
 
 Each call bumps a counter in STATE_DIR/calls and answers with key id
-ASIAPROC<counter>. If STATE_DIR/fail exists, it prints that file's text on
+ASIAPROC<counter> (with --expires: always the same credentials, number 1,
+though calls are still counted). If STATE_DIR/fail exists, it prints that file's text on
 stderr (after a noise line) and exits 1, as a real failing source does.
 """
 
@@ -24,13 +25,17 @@ counter_file = os.path.join(state, "calls")
 count = int(open(counter_file).read()) + 1 if os.path.exists(counter_file) else 1
 with open(counter_file, "w") as f:
     f.write(str(count))
+if "--expires" in sys.argv:
+    count = 1
 doc = {
     "Version": 1,
     "AccessKeyId": f"ASIAPROC{count:04d}",
     "SecretAccessKey": f"procsecret{count:04d}/abcdefghijklmnop",
     "SessionToken": f"proctoken{count:04d}+qrstuvwxyz0123456789",
 }
-if "--no-expiry" not in sys.argv:
+if "--expires" in sys.argv:
+    doc["Expiration"] = sys.argv[sys.argv.index("--expires") + 1]
+elif "--no-expiry" not in sys.argv:
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=lifetime)
     doc["Expiration"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
 print(json.dumps(doc))
