@@ -73,3 +73,33 @@ def for_env_mode(base: Mapping[str, str], creds: Credentials) -> dict[str, str]:
     env.update(region_vars(creds.region))
     env[ACTIVE_MARKER] = "1"
     return env
+
+
+def _for_server(base: Mapping[str, str], region: str | None, empty_file: str) -> dict[str, str]:
+    env = scrub(base)
+    # An empty config and credentials file: a [default] profile with static
+    # keys in ~/.aws/credentials would otherwise beat the endpoint.
+    env["AWS_CONFIG_FILE"] = empty_file
+    env["AWS_SHARED_CREDENTIALS_FILE"] = empty_file
+    env.update(region_vars(region))
+    env[ACTIVE_MARKER] = "1"
+    return env
+
+
+def for_endpoint_mode(base: Mapping[str, str], url: str, token: str, region: str | None,
+                      empty_file: str) -> dict[str, str]:
+    """`endpoint` mode: the container-credentials endpoint the child's SDK polls by itself."""
+    env = _for_server(base, region, empty_file)
+    env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = url
+    # The token itself, not the _FILE variant: Go v1 1.44 and v2 1.17 do not read the file.
+    env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+    return env
+
+
+def for_imds_mode(base: Mapping[str, str], url: str, region: str | None, empty_file: str) -> dict[str, str]:
+    """`imds` mode: an IMDSv2 emulation the child's SDK polls by itself."""
+    env = _for_server(base, region, empty_file)
+    env.pop("AWS_EC2_METADATA_DISABLED", None)  # the child must ask IMDS
+    env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = url
+    env["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"] = "IPv4"
+    return env

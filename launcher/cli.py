@@ -3,8 +3,10 @@
     dapr-aws [OPTIONS] [--] COMMAND [ARGS]...      (same as `dapr-aws exec ...`)
     dapr-aws env [--format F]
     dapr-aws credential-process
+    dapr-aws serve [--mode endpoint|imds]
 
-Every option has an environment mirror DAPR_AWS_<NAME>.
+Every option has an environment mirror DAPR_AWS_<NAME>. Options may stand
+before the subcommand (with their mirrors) or after it (overriding).
 """
 
 from __future__ import annotations
@@ -18,7 +20,40 @@ from launcher.durations import Duration
 from launcher.errors import EXIT_INTERNAL, LauncherError
 
 MODES = ("auto", "env", "endpoint", "imds")
+ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+# name -> (click option arguments, help); defaults live on the group only.
+_EXEC_OPTIONS = {
+    "profile": (dict(default=None), "AWS profile (default: AWS_PROFILE, then the default chain)."),
+    "region": (dict(default=None), "AWS region for the child (default: env, then the profile's)."),
+    "mode": (dict(type=click.Choice(MODES), default="auto"), "How credentials reach the child."),
+    "stop-timeout": (dict(type=Duration(), default="15s"), "Grace period after the stop signal, then kill."),
+    "refresh-margin": (dict(type=Duration(), default="20m"), "Refresh credentials this long before expiry."),
+    "on-expiry": (dict(type=click.Choice(("keep", "stop")), default="keep"),
+                  "When credentials expired and no new ones came: keep the child, or stop it (exit 77)."),
+    "restart": (dict(type=click.Choice(("no", "on-failure", "always")), default="no"),
+                "Restart the child when it exits by itself."),
+    "ready-url": (dict(default=None), "Poll this URL after each start and log when it answers 2xx."),
+    "endpoint-port": (dict(type=click.IntRange(0, 65535), default=0), "Port of the credential endpoint (0: any)."),
+}
+
+
+def _options(names, on_group: bool):
+    """Apply the named options; on the group with defaults and DAPR_AWS_* mirrors."""
+    def decorate(f):
+        for name in reversed(names):
+            kwargs, help_text = _EXEC_OPTIONS[name]
+            kwargs = dict(kwargs)
+            if on_group:
+                env = "DAPR_AWS_" + name.upper().replace("-", "_")
+                kwargs.update(envvar=env, show_default=kwargs.get("default") is not None,
+                              help=f"{help_text}  [env: {env}]")
+            else:
+                kwargs.update(default=None, help=help_text)
+            f = click.option("--" + name, **kwargs)(f)
+        return f
+    return decorate
 
 
 class LauncherGroup(click.Group):
@@ -44,30 +79,21 @@ class LauncherGroup(click.Group):
         return None
 
 
-def _common(f):
-    """--profile and --region, accepted before or after the subcommand name."""
-    f = click.option("--region", default=None, help="AWS region for the child (overrides the profile's).")(f)
-    f = click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE, then the default chain).")(f)
-    return f
+def _merge(obj: dict, **given) -> dict:
+    """Subcommand values override the group's."""
+    return {**obj, **{k: v for k, v in given.items() if v is not None}}
 
 
 @click.group(cls=LauncherGroup, context_settings=CONTEXT)
-@click.option("--profile", envvar="DAPR_AWS_PROFILE", default=None,
-              help="AWS profile to use (default: AWS_PROFILE, then the default chain).  [env: DAPR_AWS_PROFILE]")
-@click.option("--region", envvar="DAPR_AWS_REGION", default=None,
-              help="AWS region for the child.  [env: DAPR_AWS_REGION]")
-@click.option("--mode", envvar="DAPR_AWS_MODE", type=click.Choice(MODES), default="auto", show_default=True,
-              help="How credentials reach the child.  [env: DAPR_AWS_MODE]")
-@click.option("--stop-timeout", envvar="DAPR_AWS_STOP_TIMEOUT", type=Duration(), default="15s", show_default=True,
-              help="Grace period after the stop signal before the child's tree is killed.  [env: DAPR_AWS_STOP_TIMEOUT]")
+@_options(list(_EXEC_OPTIONS), on_group=True)
 @click.option("--log-level", envvar="DAPR_AWS_LOG_LEVEL", type=click.Choice(logs.LEVELS), default="info",
               show_default=True, help="Verbosity of the launcher's own messages.  [env: DAPR_AWS_LOG_LEVEL]")
 @click.option("--log-format", envvar="DAPR_AWS_LOG_FORMAT", type=click.Choice(logs.FORMATS), default="text",
               show_default=True, help="text, or one JSON object per line.  [env: DAPR_AWS_LOG_FORMAT]")
 @click.version_option(__version__, "--version", prog_name="dapr-aws", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx, profile, region, mode, stop_timeout, log_level, log_format):
-    """Run COMMAND (daprd, dapr run, anything) with AWS credentials from any AWS source.
+def cli(ctx, log_level, log_format, **options):
+    """Run COMMAND (daprd, dapr run, anything) with AWS credentials that stay fresh.
 
     \b
     Examples:
@@ -75,57 +101,68 @@ def cli(ctx, profile, region, mode, stop_timeout, log_level, log_format):
       dapr-aws --profile dev env --format powershell | Invoke-Expression
     """
     logs.configure(log_level, log_format)
-    ctx.obj = {"profile": profile, "region": region, "mode": mode, "stop_timeout": stop_timeout}
+    ctx.obj = options
 
 
 @cli.command("exec", context_settings={**CONTEXT, "allow_interspersed_args": False})
-@_common
-@click.option("--mode", type=click.Choice(MODES), default=None, help="How credentials reach the child.")
-@click.option("--stop-timeout", type=Duration(), default=None, help="Grace period before killing the child's tree.")
+@_options(list(_EXEC_OPTIONS), on_group=False)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_obj
-def exec_(obj, profile, region, mode, stop_timeout, command):
+def exec_(obj, command, **given):
     """Run COMMAND with credentials (the default command)."""
     from launcher import execute
 
-    options = execute.ExecOptions(
-        argv=list(command),
-        profile=profile or obj["profile"],
-        region=region or obj["region"],
-        mode=mode or obj["mode"],
-        stop_timeout=stop_timeout if stop_timeout is not None else obj["stop_timeout"],
-    )
-    return execute.run(options)
+    o = _merge(obj, **given)
+    return execute.run(execute.ExecOptions(
+        argv=list(command), profile=o["profile"], region=o["region"], mode=o["mode"],
+        stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
+        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"]))
 
 
 @cli.command("env", context_settings=CONTEXT)
-@_common
-@click.option("--format", "fmt", type=click.Choice(("env", "env-no-export", "powershell", "windows-cmd", "fish",
-                                                    "process", "json", "dotenv")),
-              default="env", show_default=True, help="Output format (the first six match the AWS CLI v2).")
+@_options(["profile", "region"], on_group=False)
+@click.option("--format", "fmt", type=click.Choice(ENV_FORMATS), default="env", show_default=True,
+              help="Output format (the first six match the AWS CLI v2).")
 @click.pass_obj
-def env_(obj, profile, region, fmt):
+def env_(obj, fmt, **given):
     """Print the credentials for a shell or a tool."""
     from launcher import credentials, exports
 
-    creds = credentials.resolve(profile or obj["profile"], region or obj["region"])
-    exports.write(sys.stdout, creds, fmt)
+    o = _merge(obj, **given)
+    exports.write(sys.stdout, credentials.resolve(o["profile"], o["region"]), fmt)
     return 0
 
 
 @cli.command("credential-process", context_settings=CONTEXT)
-@_common
+@_options(["profile", "region"], on_group=False)
 @click.pass_obj
-def credential_process(obj, profile, region):
+def credential_process(obj, **given):
     """Print credentials as a credential_process (Version 1) for another profile to use."""
-    from launcher import exports, recursion
+    from launcher import credentials, exports, recursion
 
-    with recursion.guard(profile or obj["profile"]):
-        from launcher import credentials
-
-        creds = credentials.resolve(profile or obj["profile"], region or obj["region"])
+    o = _merge(obj, **given)
+    with recursion.guard(o["profile"]):
+        creds = credentials.resolve(o["profile"], o["region"])
     exports.write(sys.stdout, creds, "process")
     return 0
+
+
+@cli.command("serve", context_settings=CONTEXT)
+@_options(["profile", "region", "refresh-margin", "endpoint-port"], on_group=False)
+@click.option("--mode", "serve_mode", type=click.Choice(("endpoint", "imds")), default=None,
+              help="Container-credentials endpoint (default) or IMDSv2 emulation.")
+@click.option("--format", "fmt", type=click.Choice(("env", "env-no-export", "powershell", "windows-cmd", "fish",
+                                                    "dotenv")), default="env", show_default=True,
+              help="How to print the variables a client needs.")
+@click.pass_obj
+def serve_(obj, serve_mode, fmt, **given):
+    """Serve fresh credentials on 127.0.0.1 with no child, until stopped."""
+    from launcher import execute, serve
+
+    o = _merge(obj, **given)
+    mode = serve_mode or (o["mode"] if o["mode"] in ("endpoint", "imds") else "endpoint")
+    refresher = execute.start_refresher(o["profile"], o["region"], o["refresh_margin"])
+    return serve.serve(refresher, mode, o["endpoint_port"], fmt)
 
 
 def main(args=None, prog_name: str = "dapr-aws") -> None:

@@ -43,14 +43,19 @@ def effective_profile(profile: str | None, env=os.environ) -> str | None:
     return profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or None
 
 
-def resolve(profile: str | None = None, region: str | None = None) -> Credentials:
+def resolve(profile: str | None = None, region: str | None = None, *, fresh: bool = False,
+            interactive: bool = True) -> Credentials:
     """Resolve credentials eagerly, so that every failure surfaces before a child starts.
 
+    `fresh` bypasses the AWS CLI's cache: a refresh must get new credentials,
+    not the cached ones that still look valid to botocore. `interactive=False`
+    makes an MFA prompt an error instead of a read from the terminal, for
+    refreshes while a child owns the terminal.
     Raises a LauncherError (see errors.py) for every failure a user can cause.
     """
     shown = effective_profile(profile)
     try:
-        session = _session(profile, region)
+        session = _session(profile, region, fresh=fresh, interactive=interactive)
         botocore_creds = session.get_credentials()
         if botocore_creds is None:
             raise errors.no_credentials(shown)
@@ -101,7 +106,7 @@ def _new_session(profile: str | None):
     return LazyHandlersSession(profile=profile, include_builtin_handlers=False)
 
 
-def _session(profile: str | None, region: str | None):
+def _session(profile: str | None, region: str | None, fresh: bool = False, interactive: bool = True):
     from botocore.credentials import create_credential_resolver
     from botocore.utils import JSONFileCache
 
@@ -114,10 +119,26 @@ def _session(profile: str | None, region: str | None):
         from botocore.exceptions import ProfileNotFound
 
         raise ProfileNotFound(profile=name)
-    cache = JSONFileCache(os.path.expanduser(CLI_CACHE))
+    cache = {} if fresh else JSONFileCache(os.path.expanduser(CLI_CACHE))
     resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
+    if not interactive:
+        _forbid_prompts(resolver, effective_profile(profile))
     session.register_component("credential_provider", resolver)
     return session
+
+
+def _forbid_prompts(resolver, profile: str | None) -> None:
+    """Make assume-role's MFA prompt fail instead of reading the terminal."""
+
+    def no_prompt(_prompt):
+        raise errors.LoginNeeded(
+            f"profile '{profile or 'default'}' needs a new MFA code, which cannot be asked for while the child runs",
+            "restart dapr-aws in a terminal, or give the source profile a longer session (duration_seconds)",
+        )
+
+    provider = resolver.get_provider("assume-role")
+    if hasattr(provider, "_prompter"):
+        provider._prompter = no_prompt
 
 
 def _expiry_of(botocore_creds) -> datetime | None:

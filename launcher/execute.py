@@ -1,7 +1,7 @@
-"""`dapr-aws [exec] -- COMMAND`: resolve, build the child's environment, supervise.
+"""`dapr-aws [exec] -- COMMAND` and `dapr-aws serve`: resolve, serve, supervise.
 
-This is the start-up path whose cost the benchmark measures: it imports
-only what the `env` mode needs (no boto3, no server code).
+The `env` path imports no server code (and no boto3): the start-up cost
+of `dapr-aws -- cmd` is what the benchmark measures.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 
 from launcher import childenv, command, credentials, platform
-from launcher.errors import LauncherError, EXIT_USAGE
-from launcher.supervisor import Supervisor
+from launcher.refresh import Refresher
+from launcher.supervisor import Policy, Supervisor
 
 log = logging.getLogger("dapr-aws")
 
@@ -28,6 +28,35 @@ class ExecOptions:
     region: str | None = None
     mode: str = "auto"
     stop_timeout: float = 15.0
+    refresh_margin: float = 1200.0
+    on_expiry: str = "keep"
+    restart: str = "no"
+    ready_url: str | None = None
+    endpoint_port: int = 0
+
+
+def choose_mode(requested: str, creds: credentials.Credentials) -> str:
+    """`auto`: the endpoint for credentials that expire, env for long-lived keys."""
+    if requested != "auto":
+        return requested
+    return "endpoint" if creds.expires is not None else "env"
+
+
+def start_refresher(profile: str | None, region: str | None, margin: float) -> Refresher:
+    """Resolve now (prompts allowed), and make sure we start with enough time left."""
+    creds = credentials.resolve(profile, region)
+    left = None if creds.expires is None else creds.expires.timestamp() - _now()
+    if left is not None and left < margin:
+        # Probably a cached session near its end: get a new one before any child starts.
+        fresh = credentials.resolve(profile, region, fresh=True)
+        if fresh.expires is not None and fresh.expires > creds.expires:
+            creds = fresh
+    _describe(creds)
+
+    def fetch() -> credentials.Credentials:
+        return credentials.resolve(profile, region, fresh=True, interactive=False)
+
+    return Refresher(creds, fetch, margin=margin)
 
 
 def run(opts: ExecOptions) -> int:
@@ -35,13 +64,27 @@ def run(opts: ExecOptions) -> int:
     executable = command.locate(opts.argv[0], os.environ.get("PATH"))
     if os.environ.get(childenv.ACTIVE_MARKER) == "1":
         return _pass_through(opts, executable)
-    if opts.mode in ("endpoint", "imds"):
-        raise LauncherError(f"--mode {opts.mode} is not available in this version yet",
-                            "use --mode env (or auto)", exit_code=EXIT_USAGE)
-    creds = credentials.resolve(opts.profile, opts.region)
-    _describe(creds)
-    env = childenv.for_env_mode(os.environ, creds)
-    return Supervisor(platform.current(), stop_timeout=opts.stop_timeout).run(opts.argv, env, executable)
+    refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin)
+    mode = choose_mode(opts.mode, refresher.current)
+    policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart, restart_on_refresh=(mode == "env"),
+                    on_expiry=opts.on_expiry)
+    on_start = None
+    if opts.ready_url:
+        from launcher.readiness import ReadyProbe
+
+        on_start = ReadyProbe(opts.ready_url).started
+    if mode == "env":
+        def env_for():
+            return childenv.for_env_mode(os.environ, refresher.current)
+
+        return Supervisor(platform.current(), policy, env_for, refresher, on_start=on_start).run(opts.argv, executable)
+    from launcher.servers import CredentialServer
+
+    with CredentialServer(mode, refresher, opts.endpoint_port) as server:
+        log.debug("%s mode: serving credentials on 127.0.0.1:%d", mode, server.port)
+        env = server.child_env(os.environ)
+        supervisor = Supervisor(platform.current(), policy, lambda: env, refresher, on_start=on_start)
+        return supervisor.run(opts.argv, executable)
 
 
 def _pass_through(opts: ExecOptions, executable: str) -> int:
@@ -49,9 +92,14 @@ def _pass_through(opts: ExecOptions, executable: str) -> int:
     log.debug("%s=1: running %s with the environment as given", childenv.ACTIVE_MARKER, opts.argv[0])
     if os.name == "posix":
         os.execv(executable, opts.argv)  # replaces this process; never returns
-    return Supervisor(platform.current(), stop_timeout=opts.stop_timeout).run(
-        opts.argv, dict(os.environ), executable
-    )
+    return Supervisor(platform.current(), Policy(stop_timeout=opts.stop_timeout),
+                      lambda: dict(os.environ)).run(opts.argv, executable)
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
 
 
 def _describe(creds: credentials.Credentials) -> None:

@@ -33,6 +33,16 @@ def _cli_pairs(creds: Credentials) -> list[tuple[str, str]]:
     return pairs
 
 
+def render_vars(values: dict[str, str], fmt: str) -> str:
+    """Any variables in one of the shell formats (for `dapr-aws serve`)."""
+    if fmt == "dotenv":
+        fmt = "env-no-export"
+    if fmt not in _LINE_FORMATS:
+        raise ValueError(f"format {fmt!r} cannot carry variables")
+    template = _LINE_FORMATS[fmt][0]
+    return "".join(template.format(name=n, value=v) + "\n" for n, v in values.items())
+
+
 def process_json(creds: Credentials) -> str:
     """The credential_process document (Version 1), as the AWS CLI prints it."""
     doc: dict[str, object] = {

@@ -1,93 +1,296 @@
-"""Run one child, forward signals to it, stop it properly, return its exit code.
+"""Run the child, forward signals, stop it properly, restart it when asked to.
 
 Semantics follow tini and dumb-init:
 * each signal the launcher gets is forwarded to the child exactly once;
+  SIGHUP instead means "refresh the credentials now";
 * a stop signal (TERM, INT, QUIT) starts the stop clock: if the child is
-  still running after `stop_timeout`, its whole process tree is killed;
-* a second stop signal while stopping kills the tree at once (the user
-  pressed Ctrl+C twice), without sending the child a second signal, which
-  would make daprd skip its graceful shutdown;
+  still running after `stop_timeout`, its whole process tree is killed; a
+  second stop signal kills it at once, never sending daprd a second signal
+  (which would make it skip its graceful shutdown);
+* `dapr run` children are stopped daprd first (see stopping.py);
 * the exit code is the child's, 128+N when signal N killed it.
 
-The clock and the platform (spawn, signals, waiting) are injected, so the
-timing logic is tested without real processes or sleeping.
+Restarts (env mode after a credential refresh, `--restart` after a crash)
+never overlap: the old child and everything in its process group are gone
+before the new one starts, because daprd binds fixed ports.
+
+Everything happens on one thread in an event loop; the clock, the platform
+and the refresher are injected so that the timing is tested without sleeping.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from launcher.errors import CommandNotExecutable, CommandNotFound
+from launcher import refresh, stopping
+from launcher.errors import EXIT_NO_CREDENTIALS, CommandNotExecutable, CommandNotFound
 from launcher.platform import exit_code_of
 
 log = logging.getLogger("dapr-aws")
 
+# How often to look at things that send us no signal: a daprd under
+# `dapr run`, members left in an exited child's process group.
+POLL = 0.05
+EXIT_EXPIRED = EXIT_NO_CREDENTIALS
+MAX_CRASH_BACKOFF = 30.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the supervisor does when things happen."""
+
+    stop_timeout: float = 15.0
+    restart: str = "no"  # no | on-failure | always
+    restart_limit: int = 5  # crash restarts allowed within restart_window
+    restart_window: float = 300.0
+    restart_on_refresh: bool = False  # env mode: new credentials mean a new child
+    on_expiry: str = "keep"  # keep | stop
+
+
+@dataclass
+class _Stop:
+    reason: str  # "signal" | "refresh" | "expiry"
+    kill_at: float
+    signum: int | None
+    daprd: list[int] = field(default_factory=list)
+
 
 class Supervisor:
-    """Supervises a single child process."""
+    """Supervises one child at a time."""
 
-    def __init__(self, platform, stop_timeout: float = 15.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, platform, policy: Policy = Policy(), env_for: Callable[[], dict] = dict,
+                 refresher: refresh.Refresher | None = None, clock: Callable[[], float] = time.monotonic,
+                 on_start: Callable[[object], None] | None = None):
         self.platform = platform
-        self.stop_timeout = stop_timeout
+        self.policy = policy
+        self.env_for = env_for
+        self.refresher = refresher
         self.clock = clock
+        self.on_start = on_start
         self.proc = None
+        self.restarts = 0
+        self._argv: list[str] = []
+        self._executable: str | None = None
         self._pending: list[int] = []
-        self._kill_at: float | None = None
-        self._killed = False
+        self._stop: _Stop | None = None
+        self._draining = None  # (old proc, deadline): waiting for its process group to empty
+        self._restart_at: float | None = None
+        self._restart_reason = ""
+        self._spawn_after_refresh = False
+        self._crashes: deque[float] = deque()
+        self._last_code = 0
+        self._final: int | None = None
 
-    def _on_signal(self, signum: int) -> None:
-        # Runs in the signal handler: only record; the loop does the work.
-        self._pending.append(signum)
+    # -- entry point -------------------------------------------------------
 
-    def run(self, argv: list[str], env: dict[str, str], executable: str | None = None) -> int:
-        """Start `argv` with `env`, supervise it until it exits, return its exit code."""
-        self.platform.install_handlers(self._on_signal)
+    def run(self, argv: list[str], executable: str | None = None) -> int:
+        """Start `argv`, supervise it (and its successors), return the exit code."""
+        self._argv, self._executable = list(argv), executable
+        self.platform.install_handlers(self._pending.append)
         try:
-            try:
-                self.proc = self.platform.spawn(argv, env, executable)
-            except FileNotFoundError:
-                raise CommandNotFound(f"command not found: {argv[0]}", "check the name and your PATH") from None
-            except PermissionError:
-                raise CommandNotExecutable(f"command is not executable: {argv[0]}", "check its permissions") from None
-            except OSError as exc:
-                raise CommandNotExecutable(f"cannot run {argv[0]}: {exc.strerror or exc}",
-                                           "check that it is a program or a script with a #! line") from None
-            log.debug("started %s (pid %d)", argv[0], self.proc.pid)
-            return self._loop()
+            self._spawn()
+            while self._final is None:
+                self._step()
+            return self._final
         finally:
             self.platform.restore_handlers()
 
-    def _loop(self) -> int:
-        while True:
-            self._handle_pending()
-            returncode = self.proc.poll()
-            if returncode is not None:
-                code = exit_code_of(returncode)
-                log.debug("child %d exited with code %d", self.proc.pid, code)
-                return code
-            now = self.clock()
-            if self._kill_at is not None and now >= self._kill_at:
-                self._kill(f"did not stop within {self.stop_timeout:g}s")
-                continue
-            timeout = None if self._kill_at is None else max(0.0, self._kill_at - now)
-            self.platform.wait_for_event(self.proc, timeout)
+    def _step(self) -> None:
+        for handler in (self._handle_signals, self._handle_refresh, self._handle_child, self._handle_deadlines):
+            handler()
+            if self._final is not None:
+                return
+        self.platform.wait_for_event(self.proc, self._timeout())
 
-    def _handle_pending(self) -> None:
-        while self._pending:
+    # -- starting ----------------------------------------------------------
+
+    def _spawn(self, check_refresh: bool = True) -> None:
+        r = self.refresher
+        if check_refresh and self.policy.restart_on_refresh and r is not None and (r.due() or r.in_flight):
+            # Never start a child with credentials that are due for refresh.
+            self._spawn_after_refresh = True
+            r.begin(self.platform.wake)
+            return
+        env = self.env_for()
+        try:
+            self.proc = self.platform.spawn(self._argv, env, self._executable)
+        except FileNotFoundError:
+            raise CommandNotFound(f"command not found: {self._argv[0]}", "check the name and your PATH") from None
+        except PermissionError:
+            raise CommandNotExecutable(f"command is not executable: {self._argv[0]}", "check its permissions") from None
+        except OSError as exc:
+            raise CommandNotExecutable(f"cannot run {self._argv[0]}: {exc.strerror or exc}",
+                                       "check that it is a program or a script with a #! line") from None
+        log.debug("started %s (pid %d)", self._argv[0], self.proc.pid)
+        if self.on_start is not None:
+            self.on_start(self.proc)
+
+    def _restart(self, reason: str) -> None:
+        self.restarts += 1
+        log.info("restarting %s: %s (restart #%d)", self._argv[0], reason, self.restarts)
+
+    # -- signals -----------------------------------------------------------
+
+    def _handle_signals(self) -> None:
+        while self._pending and self._final is None:
             signum = self._pending.pop(0)
-            if signum not in self.platform.STOP_SIGNALS:
+            if signum in self.platform.STOP_SIGNALS:
+                self._on_stop_signal(signum)
+            elif signum == getattr(self.platform, "REFRESH_SIGNAL", None) and self.refresher is not None:
+                log.info("SIGHUP: refreshing credentials now")
+                self.refresher.request_now()
+            elif self.proc is not None:
                 self.platform.forward(self.proc, signum)
-            elif self._kill_at is None and not self._killed:
-                log.debug("forwarding signal %d; stop timeout %gs", signum, self.stop_timeout)
-                self.platform.forward(self.proc, signum)
-                self._kill_at = self.clock() + self.stop_timeout
-            elif not self._killed:
-                self._kill("a second stop signal arrived")
+
+    def _on_stop_signal(self, signum: int) -> None:
+        if self.proc is None:  # between two children: nothing to stop
+            self._final = self._last_code
+        elif self._stop is None:
+            self._begin_stop("signal", signum)
+        elif self._stop.reason != "signal":
+            self._stop.reason = "signal"  # already stopping for a restart: just do not restart
+        else:
+            self._kill("a second stop signal arrived")
+
+    # -- stopping ----------------------------------------------------------
+
+    def _begin_stop(self, reason: str, signum: int | None) -> None:
+        stop = _Stop(reason, self.clock() + self.policy.stop_timeout, signum)
+        self._stop = stop
+        if stopping.is_dapr_run(self._argv):
+            stop.daprd = stopping.daprd_descendants(self.proc.pid)
+            for pid in stop.daprd:
+                log.debug("stopping daprd %d before the dapr CLI", pid)
+                self.platform.signal_pid(pid, self.platform.STOP_SIGNAL)
+        if not stop.daprd:
+            self._signal_child(stop)
+
+    def _signal_child(self, stop: _Stop) -> None:
+        if stop.signum is None:
+            self.platform.send_stop(self.proc)
+        else:
+            self.platform.forward(self.proc, stop.signum)
 
     def _kill(self, reason: str) -> None:
-        log.warning("child %d %s; killing its process tree", self.proc.pid, reason)
-        self._killed = True
-        self._kill_at = None
+        log.warning("%s (pid %d) %s; killing its process tree", self._argv[0], self.proc.pid, reason)
         self.platform.kill_tree(self.proc)
+        if self._stop is not None:
+            self._stop.kill_at = float("inf")
+            self._stop.daprd = []
+
+    # -- the child's exit --------------------------------------------------
+
+    def _handle_child(self) -> None:
+        if self.proc is None or self.proc.poll() is None:
+            return
+        code = exit_code_of(self.proc.returncode)
+        self._last_code = code
+        stop, old = self._stop, self.proc
+        self.proc, self._stop = None, None
+        log.debug("child %d exited with code %d", old.pid, code)
+        if stop is not None and stop.reason == "signal":
+            self._final = code
+        elif stop is not None and stop.reason == "expiry":
+            self._final = EXIT_EXPIRED
+        elif stop is not None and stop.reason == "refresh":
+            self._drain(old, stop.kill_at, then_at=self.clock(), reason="credentials refreshed")
+        else:
+            self._after_crash(old, code)
+
+    def _after_crash(self, old, code: int) -> None:
+        policy = self.policy
+        if policy.restart == "no" or (policy.restart == "on-failure" and code == 0):
+            self._final = code
+            return
+        now = self.clock()
+        self._crashes.append(now)
+        while self._crashes and self._crashes[0] < now - policy.restart_window:
+            self._crashes.popleft()
+        if len(self._crashes) > policy.restart_limit:
+            log.error("%s exited with code %d, its %d exit within %gs; giving up", self._argv[0], code,
+                      len(self._crashes), policy.restart_window)
+            self._final = code
+            return
+        delay = min(MAX_CRASH_BACKOFF, 2.0 ** (len(self._crashes) - 1))
+        log.warning("%s exited with code %d; restarting in %gs", self._argv[0], code, delay)
+        self._drain(old, now + self.policy.stop_timeout, then_at=now + delay, reason=f"it exited with code {code}")
+
+    def _drain(self, old, deadline: float, then_at: float, reason: str) -> None:
+        """Wait for the old process group to empty, then restart at `then_at`."""
+        self._draining = (old, deadline)
+        self._restart_at = then_at
+        self._restart_reason = reason
+
+    # -- timers ------------------------------------------------------------
+
+    def _handle_deadlines(self) -> None:
+        now = self.clock()
+        stop = self._stop
+        if stop is not None and stop.daprd and not stopping.any_alive(stop.daprd):
+            stop.daprd = []
+            self._signal_child(stop)  # daprd is down: now the dapr CLI may go
+        if stop is not None and now >= stop.kill_at:
+            self._kill(f"did not stop within {self.policy.stop_timeout:g}s")
+        if self._draining is not None:
+            old, deadline = self._draining
+            if not self.platform.group_alive(old):
+                self._draining = None
+            elif now >= deadline:
+                log.warning("processes of the old child's group are still running; killing them")
+                self.platform.kill_tree(old)
+                self._draining = None
+            else:
+                return
+        if self._restart_at is not None and now >= self._restart_at:
+            self._restart_at = None
+            self._restart(self._restart_reason)
+            self._spawn()
+
+    def _handle_refresh(self) -> None:
+        r = self.refresher
+        if r is None:
+            return
+        outcome = r.take_result()
+        if outcome is not None and self._spawn_after_refresh:
+            self._spawn_after_refresh = False
+            self._spawn(check_refresh=False)
+        elif (outcome == refresh.UPDATED and self.policy.restart_on_refresh and self.proc is not None
+              and self._stop is None):
+            self._begin_stop("refresh", None)
+        if r.due() and not r.in_flight:
+            r.begin(self.platform.wake)
+        if r.note_expired_once():
+            self._on_expired()
+
+    def _on_expired(self) -> None:
+        expired = self.refresher.current.expires_z()
+        if self.policy.on_expiry != "stop":
+            log.warning("the credentials expired at %s and no new ones came; the child keeps running and its "
+                        "AWS calls fail until a refresh succeeds (--on-expiry stop to stop it instead)", expired)
+        elif self.proc is not None and self._stop is None:
+            log.error("the credentials expired at %s and could not be refreshed; stopping the child", expired)
+            self._begin_stop("expiry", None)
+        elif self.proc is None:
+            self._final = EXIT_EXPIRED
+
+    def _timeout(self) -> float | None:
+        now = self.clock()
+        waits = []
+        if self._stop is not None:
+            if self._stop.kill_at != float("inf"):  # inf: already killed, the exit wakes us
+                waits.append(self._stop.kill_at - now)
+            if self._stop.daprd:
+                waits.append(POLL)
+        if self._draining is not None:
+            waits.append(POLL)
+        if self._restart_at is not None:
+            waits.append(self._restart_at - now)
+        if self.refresher is not None:
+            for left in (self.refresher.seconds_until_due(), self.refresher.seconds_until_expiry()):
+                if left is not None and left > 0:
+                    waits.append(left)
+        return max(0.0, min(waits)) if waits else None

@@ -70,6 +70,9 @@ class Aws:
             "AWS_EC2_METADATA_DISABLED": "true",
             "NO_PROXY": "127.0.0.1,localhost,::1",
             "PYTHONUNBUFFERED": "1",
+            # Most tests look at what the child gets in its environment; tests of
+            # the other modes and of `auto` set or remove this themselves.
+            "DAPR_AWS_MODE": "env",
         })
         self.env = env
 

@@ -84,13 +84,6 @@ def test_bad_env_mirror_value_is_a_usage_error(aws):
     assert "teleport" in result.stderr
 
 
-def test_modes_not_yet_built_say_so(aws):
-    aws.static_default()
-    result = aws.run("--mode", "endpoint", "--", "true")
-    assert result.returncode == 2
-    assert "--mode endpoint" in result.stderr
-
-
 def test_debug_log_never_shows_the_secret(aws):
     key, secret = aws.static_default()
     result = aws.run("--log-level", "debug", "--region", "us-east-1", "--", "true")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from launcher.supervisor import Supervisor
+from launcher.supervisor import Policy, Supervisor
 
 
 class FakeProc:
@@ -43,6 +43,9 @@ class FakePlatform:
         return self.proc
 
     def wait_for_event(self, proc, timeout):
+        # Like the real platforms: an exited child means no waiting at all.
+        if proc is not None and proc.poll() is not None:
+            return
         # Advance to the next scripted action or the timeout, whichever is first.
         next_at = self.script[0][0] if self.script else None
         if next_at is not None and (timeout is None or self.now + timeout >= next_at):
@@ -78,7 +81,7 @@ def exit_with(code):
 
 def _run(script, stop_timeout=15.0):
     platform = FakePlatform(script)
-    code = Supervisor(platform, stop_timeout=stop_timeout, clock=platform.clock).run(["daprd"], {}, "/bin/daprd")
+    code = Supervisor(platform, Policy(stop_timeout=stop_timeout), clock=platform.clock).run(["daprd"], "/bin/daprd")
     return code, platform
 
 

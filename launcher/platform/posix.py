@@ -12,12 +12,14 @@ import select
 import signal
 import subprocess
 import sys
+import time
 
 from launcher.platform import tree
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
-FORWARDED_SIGNALS = STOP_SIGNALS + (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+FORWARDED_SIGNALS = STOP_SIGNALS + (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)  # handled signals
 STOP_SIGNAL = signal.SIGTERM
+REFRESH_SIGNAL = signal.SIGHUP  # not forwarded: it means "refresh the credentials now"
 # When the launcher dies without a chance to stop the child (kill -9), the
 # kernel sends this to the child. SIGTERM, not SIGKILL: daprd then shuts
 # down gracefully and `dapr run` cleans up its own daprd and app.
@@ -25,6 +27,7 @@ PARENT_DEATH_SIGNAL = signal.SIGTERM
 _PR_SET_PDEATHSIG = 1
 
 _wakeup_read: int | None = None
+_wakeup_write: int | None = None
 _saved: dict[int, object] = {}
 
 
@@ -57,13 +60,13 @@ def spawn(argv: list[str], env: dict[str, str], executable: str | None = None) -
 
 def install_handlers(callback) -> None:
     """Route every forwarded signal (and SIGCHLD, to wake up) to `callback(signum)`."""
-    global _wakeup_read
+    global _wakeup_read, _wakeup_write
     if _wakeup_read is None:
         read_end, write_end = os.pipe()
         os.set_blocking(read_end, False)
         os.set_blocking(write_end, False)
         signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-        _wakeup_read = read_end
+        _wakeup_read, _wakeup_write = read_end, write_end
     for signum in FORWARDED_SIGNALS:
         _saved[signum] = signal.signal(signum, lambda s, _f: callback(s))
     _saved[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda _s, _f: None)
@@ -77,10 +80,13 @@ def restore_handlers() -> None:
 
 
 def wait_for_event(proc: subprocess.Popen, timeout: float | None) -> None:
-    """Sleep until a signal arrives (SIGCHLD included) or `timeout` seconds pass."""
-    if proc.poll() is not None:
+    """Sleep until a signal arrives (SIGCHLD included), `wake()` is called or `timeout` passes."""
+    if proc is not None and proc.poll() is not None:
         return
     if _wakeup_read is None:  # handlers not installed: plain wait
+        if proc is None:
+            time.sleep(timeout or 0.1)
+            return
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -91,6 +97,34 @@ def wait_for_event(proc: subprocess.Popen, timeout: float | None) -> None:
         while os.read(_wakeup_read, 512):
             pass
     except (BlockingIOError, InterruptedError):
+        pass
+
+
+def wake() -> None:
+    """Wake `wait_for_event` from another thread (a finished refresh, a ready child)."""
+    if _wakeup_write is not None:
+        try:
+            os.write(_wakeup_write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # a full pipe already means "wake up"
+
+
+def group_alive(proc: subprocess.Popen) -> bool:
+    """True while any process is left in the child's process group."""
+    try:
+        os.killpg(proc.pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def signal_pid(pid: int, signum: int) -> None:
+    """Send `signum` to one process (a daprd under `dapr run`), ignoring a gone one."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
         pass
 
 

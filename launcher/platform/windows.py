@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 
 from launcher.platform import tree
 
 STOP_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGBREAK", None),
                                  getattr(signal, "SIGTERM", None)) if s is not None)
 FORWARDED_SIGNALS = STOP_SIGNALS
+STOP_SIGNAL = getattr(signal, "SIGTERM", 15)
 _CREATE_NEW_PROCESS_GROUP = 0x00000200
 _saved: dict[int, object] = {}
 
@@ -41,9 +43,36 @@ def restore_handlers() -> None:
 def wait_for_event(proc: subprocess.Popen, timeout: float | None) -> None:
     """Windows has no SIGCHLD: wait on the process in short slices so signals get handled."""
     slice_ = 0.2 if timeout is None else max(0.0, min(timeout, 0.2))
+    if proc is None:
+        time.sleep(slice_)
+        return
     try:
         proc.wait(slice_)
     except subprocess.TimeoutExpired:
+        pass
+
+
+def wake() -> None:
+    """Nothing to do: `wait_for_event` polls in short slices on Windows."""
+
+
+def group_alive(proc: subprocess.Popen) -> bool:
+    """True while the child or any of its descendants still runs."""
+    import psutil
+
+    try:
+        return psutil.Process(proc.pid).is_running()
+    except psutil.NoSuchProcess:
+        return False
+
+
+def signal_pid(pid: int, signum: int) -> None:
+    """Stop one process (a daprd under `dapr run`): CTRL_BREAK reaches only groups, so terminate."""
+    import psutil
+
+    try:
+        psutil.Process(pid).terminate()
+    except psutil.NoSuchProcess:
         pass
 
 

@@ -1,0 +1,50 @@
+"""`--ready-url`: after each start, poll the child's health URL until it answers 2xx.
+
+Runs in a thread per start; a newer start (or the child's exit) ends the
+older poll. Only loopback-style URLs are expected (daprd's /v1.0/healthz),
+so proxies from the environment are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("dapr-aws")
+
+
+class ReadyProbe:
+    """Polls `url` after each start and reports readiness once per start."""
+
+    def __init__(self, url: str, interval: float = 0.2, attempt_timeout: float = 1.0,
+                 on_ready: Callable[[float], None] | None = None):
+        self.url = url
+        self.interval = interval
+        self.attempt_timeout = attempt_timeout
+        self.on_ready = on_ready
+        self._generation = 0
+
+    def started(self, proc) -> None:
+        """Begin polling for the child `proc` that just started."""
+        self._generation += 1
+        threading.Thread(target=self._poll, args=(self._generation, proc, time.monotonic()),
+                         name="dapr-aws-ready", daemon=True).start()
+
+    def _poll(self, generation: int, proc, started: float) -> None:
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while generation == self._generation and proc.returncode is None:
+            try:
+                with opener.open(self.url, timeout=self.attempt_timeout) as reply:
+                    if 200 <= reply.status < 300:
+                        took = time.monotonic() - started
+                        log.info("ready after %.2fs (%s answered %d)", took, self.url, reply.status)
+                        if self.on_ready is not None:
+                            self.on_ready(took)
+                        return
+            except OSError:
+                pass  # not listening yet, or an HTTP error status
+            time.sleep(self.interval)
