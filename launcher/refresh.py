@@ -138,7 +138,7 @@ class Refresher:
         self._expired_logged = False
         self._current = fresh
         self._schedule(fresh, started)
-        left = self.seconds_until_due()
+        left = None if self._due_at is None else max(0.0, self._due_at - self.clock())
         log.info("credentials refreshed from %s: %s, expiring %s, next refresh in %s",
                  fresh.source, fresh.access_key, fresh.expires_z() or "never", _human(left))
         return UPDATED

@@ -143,3 +143,25 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int, *secre
     for secret in secrets:
         assert secret not in result.stderr and secret not in result.stdout
     return lines[0]
+
+
+@pytest.fixture(scope="session")
+def sdk_probes() -> dict[str, str]:
+    """The real-SDK probes, built once per session (see tests/sdks.py)."""
+    from tests.sdks import probe_commands
+
+    return probe_commands()
+
+
+def short_lived_profile(aws, state: Path, lifetime: int, name: str = "short", extra: str = "") -> str:
+    """A profile whose credential_process issues credentials living `lifetime` seconds."""
+    command = " ".join(helper("credproc", state, "--lifetime", str(lifetime)))
+    with open(aws.config_path, "a") as f:
+        f.write(f"[profile {name}]\nregion = eu-west-1\ncredential_process = {command}\n{extra}")
+    return name
+
+
+def upstream_calls(state: Path) -> int:
+    """How often the credential_process of short_lived_profile ran."""
+    path = state / "calls"
+    return int(path.read_text()) if path.exists() else 0
