@@ -8,9 +8,8 @@ from launcher.supervisor import Policy, Supervisor
 
 
 class FakeProc:
-    pid = 4242
-
-    def __init__(self):
+    def __init__(self, pid=4242):
+        self.pid = pid
         self.returncode = None
 
     def poll(self):
@@ -21,12 +20,15 @@ class FakePlatform:
     """Records what the supervisor does; time passes only when it waits."""
 
     STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+    STOP_SIGNAL = signal.SIGTERM
+    REFRESH_SIGNAL = signal.SIGHUP
 
     def __init__(self, script):
         self.now = 0.0
         self.script = script  # list of (at_time, action) run as time passes
         self.events = []
-        self.proc = FakeProc()
+        self.proc = None
+        self.spawned = 0
         self.callback = None
 
     def clock(self):
@@ -39,12 +41,27 @@ class FakePlatform:
         self.events.append("restored")
 
     def spawn(self, argv, env, executable):
-        self.events.append(("spawn", argv))
+        assert self.proc is None or self.proc.returncode is not None, "two children at once"
+        self.spawned += 1
+        self.proc = FakeProc(4241 + self.spawned)
+        self.events.append(("spawn", env.get("KEY"), self.now))
         return self.proc
 
+    def wake(self):
+        self.woken = True
+
+    def group_alive(self, proc):
+        return False
+
+    def signal_pid(self, pid, signum):
+        self.events.append(("signal_pid", pid, signum, self.now))
+
     def wait_for_event(self, proc, timeout):
-        # Like the real platforms: an exited child means no waiting at all.
+        # Like the real platforms: an exited child or a wake() means no waiting at all.
         if proc is not None and proc.poll() is not None:
+            return
+        if getattr(self, "woken", False):
+            self.woken = False
             return
         # Advance to the next scripted action or the timeout, whichever is first.
         next_at = self.script[0][0] if self.script else None
@@ -62,7 +79,7 @@ class FakePlatform:
         self.events.append(("forward", signum, self.now))
 
     def send_stop(self, proc):
-        self.forward(proc, signal.SIGTERM)
+        self.events.append(("send_stop", self.now))
 
     def kill_tree(self, proc):
         self.events.append(("kill_tree", self.now))
@@ -79,14 +96,76 @@ def exit_with(code):
     return act
 
 
-def _run(script, stop_timeout=15.0):
+def _run(script, stop_timeout=15.0, refresher=None, **policy):
     platform = FakePlatform(script)
-    code = Supervisor(platform, Policy(stop_timeout=stop_timeout), clock=platform.clock).run(["daprd"], "/bin/daprd")
+    if refresher is not None:
+        refresher.clock = platform.clock
+    env_for = (lambda: {"KEY": refresher.current}) if refresher is not None else (lambda: {})
+    supervisor = Supervisor(platform, Policy(stop_timeout=stop_timeout, **policy), env_for, refresher,
+                            clock=platform.clock)
+    code = supervisor.run(["daprd"], "/bin/daprd")
     return code, platform
 
 
-def _actions(platform):
-    return [e for e in platform.events if isinstance(e, tuple) and e[0] in ("forward", "kill_tree")]
+def _actions(platform, kinds=("forward", "kill_tree")):
+    return [e for e in platform.events if isinstance(e, tuple) and e[0] in kinds]
+
+
+class FakeCreds(str):
+    """A key name that also answers expires_z(), like Credentials."""
+
+    def expires_z(self):
+        return "2030-01-01T00:00:00Z"
+
+
+class FakeRefresher:
+    """Due at the given times; each refresh succeeds and yields key K<n>, or fails."""
+
+    def __init__(self, due_times, expires_in=None, fail=False):
+        self.due_times = list(due_times)
+        self.current = FakeCreds("K0")
+        self.n = 0
+        self.in_flight = False
+        self.fail = fail
+        self.expires_at = expires_in
+        self.noted = False
+        self.clock = None
+
+    def seconds_until_due(self):
+        if self.in_flight or not self.due_times:
+            return None
+        return max(0.0, self.due_times[0] - self.clock())
+
+    def due(self):
+        left = self.seconds_until_due()
+        return left is not None and left <= 0
+
+    def seconds_until_expiry(self):
+        return None if self.expires_at is None else max(0.0, self.expires_at - self.clock())
+
+    def request_now(self):
+        self.due_times.insert(0, self.clock())
+
+    def begin(self, wake):
+        self.in_flight = True
+        self.due_times.pop(0)
+        wake()  # the fake fetch finishes at once
+
+    def take_result(self):
+        if not self.in_flight:
+            return None
+        self.in_flight = False
+        if self.fail:
+            return "failed"
+        self.n += 1
+        self.current = FakeCreds(f"K{self.n}")
+        return "updated"
+
+    def note_expired_once(self):
+        if self.expires_at is not None and self.clock() >= self.expires_at and not self.noted:
+            self.noted = True
+            return True
+        return False
 
 
 def test_child_exit_code_is_returned():
@@ -123,3 +202,61 @@ def test_non_stop_signals_are_forwarded_every_time_without_a_stop_clock():
 def test_death_by_signal_maps_to_128_plus_n():
     code, _ = _run([(1.0, exit_with(-int(signal.SIGSEGV)))])
     assert code == 128 + int(signal.SIGSEGV)
+
+
+def test_env_mode_refresh_stops_then_starts_with_new_credentials_never_overlapping():
+    refresher = FakeRefresher([100.0, 200.0])
+    script = [(101.0, exit_with(-15)), (201.0, exit_with(-15)), (300.0, signal_at(signal.SIGTERM)),
+              (301.0, exit_with(0))]
+    code, platform = _run(script, refresher=refresher, restart_on_refresh=True)
+    assert code == 0
+    assert _actions(platform, ("spawn", "send_stop", "forward")) == [
+        ("spawn", "K0", 0.0), ("send_stop", 100.0), ("spawn", "K1", 101.0), ("send_stop", 200.0),
+        ("spawn", "K2", 201.0), ("forward", signal.SIGTERM, 300.0)]
+
+
+def test_endpoint_mode_refresh_never_restarts():
+    refresher = FakeRefresher([100.0, 200.0])
+    code, platform = _run([(250.0, exit_with(4))], refresher=refresher, restart_on_refresh=False)
+    assert code == 4
+    assert len(_actions(platform, ("spawn",))) == 1 and not _actions(platform, ("send_stop",))
+    assert refresher.n == 2
+
+
+def test_a_child_is_not_started_while_a_refresh_is_due():
+    refresher = FakeRefresher([0.0])
+    code, platform = _run([(5.0, exit_with(0))], refresher=refresher, restart_on_refresh=True)
+    assert _actions(platform, ("spawn",)) == [("spawn", "K1", 0.0)]
+
+
+def test_crash_restarts_back_off_and_give_up_after_the_limit():
+    script = [(t, exit_with(1)) for t in (10.0, 11.5, 14.0, 18.5)]
+    code, platform = _run(script, restart="on-failure", restart_limit=3)
+    assert code == 1
+    assert [e[2] for e in _actions(platform, ("spawn",))] == [0.0, 11.0, 13.5, 18.0]
+
+
+def test_on_failure_does_not_restart_a_clean_exit():
+    code, platform = _run([(10.0, exit_with(0))], restart="on-failure")
+    assert code == 0 and len(_actions(platform, ("spawn",))) == 1
+
+
+def test_always_restarts_a_clean_exit_and_stop_during_backoff_exits():
+    script = [(10.0, exit_with(0)), (10.5, signal_at(signal.SIGTERM))]
+    code, platform = _run(script, restart="always")
+    assert code == 0 and len(_actions(platform, ("spawn",))) == 1
+
+
+def test_on_expiry_stop_stops_the_child_and_exits_77():
+    refresher = FakeRefresher([50.0], expires_in=60.0, fail=True)
+    code, platform = _run([(61.0, exit_with(-15))], refresher=refresher, on_expiry="stop")
+    assert code == 77
+    assert _actions(platform, ("send_stop",)) == [("send_stop", 60.0)]
+
+
+def test_sighup_requests_a_refresh_and_is_not_forwarded():
+    refresher = FakeRefresher([])
+    script = [(5.0, signal_at(signal.SIGHUP)), (9.0, exit_with(0))]
+    code, platform = _run(script, refresher=refresher, restart_on_refresh=False)
+    assert refresher.n == 1
+    assert not _actions(platform, ("forward",))
