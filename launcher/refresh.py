@@ -15,7 +15,6 @@ when it recovers. The fetch runs in a worker thread so that a slow source
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -41,7 +40,7 @@ class Refresher:
     """The current credentials and the schedule of their upstream refresh."""
 
     def __init__(self, initial: Credentials, fetch: Callable[[], Credentials], margin: float = 1200.0,
-                 clock: Callable[[], float] = time.time, rng: Callable[[], float] = random.random):
+                 clock: Callable[[], float] = time.time, rng: Callable[[], float] | None = None):
         self.fetch = fetch
         self.margin = margin
         self.clock = clock
@@ -65,6 +64,10 @@ class Refresher:
             return
         lifetime = max(0.0, creds.expires.timestamp() - fetched_at)
         lead = refresh_delay(lifetime, self.margin)
+        if self.rng is None:
+            import random  # only credentials that expire need jitter
+
+            self.rng = random.random
         jitter = self.rng() * min(JITTER_CAP, 0.05 * lead)
         self._due_at = fetched_at + lead - jitter
 

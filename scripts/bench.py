@@ -3,7 +3,11 @@
 * start-up: `dapr-aws --profile static -- /bin/true` next to `python -c pass`
   and `python -c "import botocore.session"` run by the same interpreter;
 * resident memory of the launcher while it supervises a sleeping child;
-* how long resolution takes to give up on an IMDS that never answers.
+* how long resolution takes to give up on an IMDS that never answers;
+* the credential endpoint under load: requests/s and p50/p99 latency from
+  8 concurrent keep-alive clients (wrk), with one slow client holding a
+  half-sent request open, upstream calls during the run, and the launcher's
+  resident memory in endpoint mode.
 """
 
 from __future__ import annotations
@@ -32,22 +36,25 @@ def _env(home: Path) -> dict:
     return env
 
 
-def median_seconds(argv, env, runs) -> float:
-    subprocess.run(argv, env=env, check=True)  # warm the page cache and .pyc files
-    times = []
+def interleaved_medians(commands, env, runs) -> list[float]:
+    """Median wall time of each command; runs interleaved so that drift hits all alike."""
+    for argv in commands:
+        subprocess.run(argv, env=env, check=True)  # warm the page cache
+    times = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for i, argv in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, check=True)
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def startup(env, runs, launcher):
     py = sys.executable
-    base = median_seconds([py, "-c", "pass"], env, runs)
-    boto = median_seconds([py, "-c", "import botocore.session"], env, runs)
-    ours = median_seconds([launcher, "--profile", "static", "--", "/bin/true"], env, runs)
-    print(f"start-up, median of {runs} runs:")
+    base, boto, ours = interleaved_medians(
+        [[py, "-c", "pass"], [py, "-c", "import botocore.session"],
+         [launcher, "--profile", "static", "--", "/bin/true"]], env, runs)
+    print(f"start-up, median of {runs} interleaved runs:")
     print(f"  python -c pass                          {base * 1000:7.1f} ms")
     print(f"  python -c 'import botocore.session'     {boto * 1000:7.1f} ms")
     print(f"  dapr-aws --profile static -- /bin/true  {ours * 1000:7.1f} ms"
@@ -89,9 +96,56 @@ def imds_give_up(env, launcher):
     print(f"IMDS that never answers: gave up after {elapsed:.2f} s with exit code {result.returncode} (goal ~3 s)")
 
 
+def endpoint_load(env, launcher, home: Path, seconds: int):
+    import psutil
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("endpoint load: wrk is not installed (apt-get install wrk); skipped")
+        return
+    state = home / "credproc-state"
+    helper = Path(__file__).resolve().parent.parent / "tests" / "helpers" / "credproc.py"
+    with open(home / ".aws" / "config", "a") as f:
+        f.write(f"[profile temp]\nregion = us-east-1\ncredential_process = {sys.executable} {helper} {state} "
+                f"--lifetime 3600\n")
+    printenv = ("import os, time; print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], "
+                "os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN'], flush=True); time.sleep(600)")
+    proc = subprocess.Popen([launcher, "--profile", "temp", "--mode", "endpoint", "--", sys.executable, "-c",
+                             printenv], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        url, token = proc.stdout.readline().split()
+        calls_before = int((state / "calls").read_text())
+        host, port = url.split("/")[2].split(":")
+        slow = socket.create_connection((host, int(port)))
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+        out = subprocess.run([wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", "-H", f"Authorization: {token}", url],
+                             capture_output=True, text=True, check=True).stdout
+        slow.close()
+        calls_after = int((state / "calls").read_text())
+        rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    figures = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "99%"):
+            figures[parts[0]] = parts[1]
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(parts[1])
+        if "Non-2xx" in line:
+            figures["non2xx"] = parts[-1]
+    print(f"endpoint, wrk -t2 -c8 -d{seconds}s with one slow client connected:")
+    print(f"  {figures.get('rps', 0):,.0f} requests/s (goal >= 5,000), p50 {figures.get('50%')}, "
+          f"p99 {figures.get('99%')} (goal < 5 ms), non-2xx replies: {figures.get('non2xx', 0)}")
+    print(f"  upstream calls during the run: {calls_after - calls_before} (goal 0)")
+    print(f"  launcher RSS in endpoint mode after the load: {rss:.1f} MB (goal <= 45 MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--load-seconds", type=int, default=10)
     args = parser.parse_args()
     launcher = shutil.which("dapr-aws", path=os.path.dirname(sys.executable))
     with tempfile.TemporaryDirectory() as home:
@@ -99,6 +153,7 @@ def main() -> None:
         startup(env, args.runs, launcher)
         memory(env, launcher)
         imds_give_up(env, launcher)
+        endpoint_load(env, launcher, Path(home), args.load_seconds)
 
 
 if __name__ == "__main__":
