@@ -45,6 +45,7 @@ def main() -> int:
             print(f"local STS stand-in on http://{host}:{port}; temporary HOME {home}\n")
             steps = [
                 ["dapr-aws", "--profile", "demo", "--", sys.executable, str(HERE / "demo_child.py")],
+                ["dapr-aws", "--profile", "demo", "--mode", "env", "--", sys.executable, str(HERE / "demo_child.py")],
                 ["dapr-aws", "--profile", "demo", "env", "--format", "powershell"],
             ]
             code = 0
