@@ -36,6 +36,10 @@ _EXEC_OPTIONS = {
                 "Restart the child when it exits by itself."),
     "ready-url": (dict(default=None), "Poll this URL after each start and log when it answers 2xx."),
     "endpoint-port": (dict(type=click.IntRange(0, 65535), default=0), "Port of the credential endpoint (0: any)."),
+    "login/--no-login": (dict(default=None), "Sign in to SSO when needed without asking / never (default: ask on "
+                                             "a terminal)."),
+    "mfa-code": (dict(default=None), "MFA code for an assume-role profile with mfa_serial (else asked on the "
+                                     "terminal)."),
 }
 
 
@@ -46,7 +50,7 @@ def _options(names, on_group: bool):
             kwargs, help_text = _EXEC_OPTIONS[name]
             kwargs = dict(kwargs)
             if on_group:
-                env = "DAPR_AWS_" + name.upper().replace("-", "_")
+                env = "DAPR_AWS_" + name.split("/")[0].upper().replace("-", "_")
                 kwargs.update(envvar=env, show_default=kwargs.get("default") is not None,
                               help=f"{help_text}  [env: {env}]")
             else:
@@ -116,11 +120,12 @@ def exec_(obj, command, **given):
     return execute.run(execute.ExecOptions(
         argv=list(command), profile=o["profile"], region=o["region"], mode=o["mode"],
         stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
-        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"]))
+        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
+        mfa_code=o["mfa_code"]))
 
 
 @cli.command("env", context_settings=CONTEXT)
-@_options(["profile", "region"], on_group=False)
+@_options(["profile", "region", "login/--no-login", "mfa-code"], on_group=False)
 @click.option("--format", "fmt", type=click.Choice(ENV_FORMATS), default="env", show_default=True,
               help="Output format (the first six match the AWS CLI v2).")
 @click.pass_obj
@@ -128,8 +133,11 @@ def env_(obj, fmt, **given):
     """Print the credentials for a shell or a tool."""
     from launcher import credentials, exports
 
+    from launcher import firstresolve
+
     o = _merge(obj, **given)
-    exports.write(sys.stdout, credentials.resolve(o["profile"], o["region"]), fmt)
+    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"])
+    exports.write(sys.stdout, creds, fmt)
     return 0
 
 
@@ -148,7 +156,7 @@ def credential_process(obj, **given):
 
 
 @cli.command("serve", context_settings=CONTEXT)
-@_options(["profile", "region", "refresh-margin", "endpoint-port"], on_group=False)
+@_options(["profile", "region", "refresh-margin", "endpoint-port", "login/--no-login", "mfa-code"], on_group=False)
 @click.option("--mode", "serve_mode", type=click.Choice(("endpoint", "imds")), default=None,
               help="Container-credentials endpoint (default) or IMDSv2 emulation.")
 @click.option("--format", "fmt", type=click.Choice(("env", "env-no-export", "powershell", "windows-cmd", "fish",
@@ -161,8 +169,51 @@ def serve_(obj, serve_mode, fmt, **given):
 
     o = _merge(obj, **given)
     mode = serve_mode or (o["mode"] if o["mode"] in ("endpoint", "imds") else "endpoint")
-    refresher = execute.start_refresher(o["profile"], o["region"], o["refresh_margin"])
+    refresher = execute.start_refresher(o["profile"], o["region"], o["refresh_margin"], o["login"], o["mfa_code"])
     return serve.serve(refresher, mode, o["endpoint_port"], fmt)
+
+
+@cli.command("login", context_settings=CONTEXT)
+@_options(["profile"], on_group=False)
+@click.option("--sso-session", default=None, help="Sign in to this [sso-session NAME] instead of a profile's.")
+@click.option("--no-browser", is_flag=True, help="Only print the URL; do not open a browser.")
+@click.pass_obj
+def login_(obj, sso_session, no_browser, **given):
+    """Sign in to IAM Identity Center (SSO); the AWS CLI shares the sign-in."""
+    from launcher import sso
+
+    o = _merge(obj, **given)
+    sso.login(sso.target_for(o["profile"], sso_session), open_browser=not no_browser)
+    return 0
+
+
+@cli.command("logout", context_settings=CONTEXT)
+@_options(["profile"], on_group=False)
+@click.option("--sso-session", default=None, help="Sign out of this [sso-session NAME] instead of a profile's.")
+@click.pass_obj
+def logout_(obj, sso_session, **given):
+    """Remove the SSO sign-in that login wrote (token and client registration)."""
+    from launcher import sso
+
+    o = _merge(obj, **given)
+    removed = sso.logout(sso.target_for(o["profile"], sso_session))
+    click.echo(f"removed {len(removed)} file(s) from the SSO cache" if removed else "not signed in", err=True)
+    return 0
+
+
+@cli.command("whoami", context_settings=CONTEXT)
+@_options(["profile", "region", "login/--no-login", "mfa-code"], on_group=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
+@click.pass_obj
+def whoami_(obj, as_json, **given):
+    """Show where the credentials come from, the account and ARN, the region and the expiry."""
+    from launcher import firstresolve, whoami
+
+    o = _merge(obj, **given)
+    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"])
+    doc = whoami.report(o["profile"], creds, whoami.identity(creds))
+    click.echo(whoami.render_json(doc) if as_json else whoami.render_text(doc), nl=False)
+    return 0
 
 
 def main(args=None, prog_name: str = "dapr-aws") -> None:

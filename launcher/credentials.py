@@ -44,18 +44,18 @@ def effective_profile(profile: str | None, env=os.environ) -> str | None:
 
 
 def resolve(profile: str | None = None, region: str | None = None, *, fresh: bool = False,
-            interactive: bool = True) -> Credentials:
+            interactive: bool = True, mfa_code: str | None = None) -> Credentials:
     """Resolve credentials eagerly, so that every failure surfaces before a child starts.
 
     `fresh` bypasses the AWS CLI's cache: a refresh must get new credentials,
-    not the cached ones that still look valid to botocore. `interactive=False`
-    makes an MFA prompt an error instead of a read from the terminal, for
-    refreshes while a child owns the terminal.
+    not the cached ones that still look valid to botocore. An MFA code comes
+    from `mfa_code`, else from the terminal when `interactive` and there is
+    one; otherwise asking for it is an error (refreshes never prompt).
     Raises a LauncherError (see errors.py) for every failure a user can cause.
     """
     shown = effective_profile(profile)
     try:
-        session = _session(profile, region, fresh=fresh, interactive=interactive)
+        session = _session(profile, region, fresh=fresh, interactive=interactive, mfa_code=mfa_code)
         botocore_creds = session.get_credentials()
         if botocore_creds is None:
             raise errors.no_credentials(shown)
@@ -77,7 +77,9 @@ def resolve(profile: str | None = None, region: str | None = None, *, fresh: boo
     except errors.LauncherError:
         raise
     except Exception as exc:  # translated in the one place that knows botocore
-        raise errors.from_botocore(exc, shown) from None
+        from launcher import sso
+
+        raise (sso.explain(shown, exc) or errors.from_botocore(exc, shown)) from None
 
 
 def _new_session(profile: str | None):
@@ -106,7 +108,8 @@ def _new_session(profile: str | None):
     return LazyHandlersSession(profile=profile, include_builtin_handlers=False)
 
 
-def _session(profile: str | None, region: str | None, fresh: bool = False, interactive: bool = True):
+def _session(profile: str | None, region: str | None, fresh: bool = False, interactive: bool = True,
+             mfa_code: str | None = None):
     from botocore.credentials import create_credential_resolver
     from botocore.utils import JSONFileCache
 
@@ -121,24 +124,35 @@ def _session(profile: str | None, region: str | None, fresh: bool = False, inter
         raise ProfileNotFound(profile=name)
     cache = {} if fresh else JSONFileCache(os.path.expanduser(CLI_CACHE))
     resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
-    if not interactive:
-        _forbid_prompts(resolver, effective_profile(profile))
+    _set_mfa_prompter(resolver, effective_profile(profile), interactive, mfa_code)
     session.register_component("credential_provider", resolver)
     return session
 
 
-def _forbid_prompts(resolver, profile: str | None) -> None:
-    """Make assume-role's MFA prompt fail instead of reading the terminal."""
+def _set_mfa_prompter(resolver, profile: str | None, interactive: bool, mfa_code: str | None) -> None:
+    """Where assume-role's MFA code comes from: --mfa-code, the terminal, or nowhere (an error)."""
+    import sys
 
-    def no_prompt(_prompt):
+    name = profile or "default"
+    redact.register(mfa_code)
+
+    def prompt(text):
+        if mfa_code:
+            return mfa_code
+        if interactive and sys.stdin.isatty():
+            import getpass
+
+            return getpass.getpass(text)
+        if interactive:
+            raise errors.LoginNeeded(f"profile '{name}' needs an MFA code and there is no terminal to ask",
+                                     "pass --mfa-code CODE (or DAPR_AWS_MFA_CODE)")
         raise errors.LoginNeeded(
-            f"profile '{profile or 'default'}' needs a new MFA code, which cannot be asked for while the child runs",
-            "restart dapr-aws in a terminal, or give the source profile a longer session (duration_seconds)",
-        )
+            f"profile '{name}' needs a new MFA code, which cannot be asked for while the child runs",
+            "restart dapr-aws in a terminal, or give the source profile a longer session (duration_seconds)")
 
     provider = resolver.get_provider("assume-role")
     if hasattr(provider, "_prompter"):
-        provider._prompter = no_prompt
+        provider._prompter = prompt
 
 
 def _expiry_of(botocore_creds) -> datetime | None:

@@ -93,7 +93,7 @@ def from_botocore(exc: BaseException, profile: str | None) -> LauncherError:
     from botocore import exceptions as bx
 
     shown = profile or "default"
-    login = f"run: aws sso login{_profile_flag(profile)}"
+    login = f"run: dapr-aws login{_profile_flag(profile)}"
     if isinstance(exc, bx.ProfileNotFound):
         return ConfigError(
             f"profile '{exc.kwargs.get('profile', shown)}' is not in the AWS config or credentials file",
@@ -165,7 +165,7 @@ def no_credentials(profile: str | None) -> NoCredentials:
     return NoCredentials(
         f"no AWS credentials found for {where} "
         "(searched environment, config files, container and EC2 instance metadata)",
-        "pass --profile, run aws configure, or sign in with aws sso login",
+        "pass --profile, run aws configure, or sign in with dapr-aws login",
     )
 
 

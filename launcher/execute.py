@@ -33,6 +33,8 @@ class ExecOptions:
     restart: str = "no"
     ready_url: str | None = None
     endpoint_port: int = 0
+    login: bool | None = None  # None: offer on a terminal; True: sign in when needed; False: never
+    mfa_code: str | None = None
 
 
 def choose_mode(requested: str, creds: credentials.Credentials) -> str:
@@ -42,21 +44,36 @@ def choose_mode(requested: str, creds: credentials.Credentials) -> str:
     return "endpoint" if creds.expires is not None else "env"
 
 
-def start_refresher(profile: str | None, region: str | None, margin: float) -> Refresher:
-    """Resolve now (prompts allowed), and make sure we start with enough time left."""
-    creds = credentials.resolve(profile, region)
-    left = None if creds.expires is None else creds.expires.timestamp() - _now()
-    if left is not None and left < margin:
+def start_refresher(profile: str | None, region: str | None, margin: float, login: bool | None = None,
+                    mfa_code: str | None = None) -> Refresher:
+    """Resolve now (a person may be asked), and make sure we start with enough time left."""
+    from launcher import firstresolve
+
+    creds = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code)
+    if _left(creds) is not None and _left(creds) < margin:
         # Probably a cached session near its end: get a new one before any child starts.
-        fresh = credentials.resolve(profile, region, fresh=True)
+        fresh = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code, fresh=True)
         if fresh.expires is not None and fresh.expires > creds.expires:
             creds = fresh
     _describe(creds)
+    refresher = None
 
     def fetch() -> credentials.Credentials:
+        # The AWS CLI's cache first: a session renewed by `aws` or another
+        # dapr-aws (after an MFA prompt there, say) is picked up as is.
+        cached = credentials.resolve(profile, region, interactive=False)
+        current = refresher.current
+        if (cached.expires is not None and current.expires is not None and cached.expires > current.expires
+                and _left(cached) > margin):
+            return cached
         return credentials.resolve(profile, region, fresh=True, interactive=False)
 
-    return Refresher(creds, fetch, margin=margin)
+    refresher = Refresher(creds, fetch, margin=margin)
+    return refresher
+
+
+def _left(creds: credentials.Credentials) -> float | None:
+    return None if creds.expires is None else creds.expires.timestamp() - _now()
 
 
 def run(opts: ExecOptions) -> int:
@@ -64,7 +81,7 @@ def run(opts: ExecOptions) -> int:
     executable = command.locate(opts.argv[0], os.environ.get("PATH"))
     if os.environ.get(childenv.ACTIVE_MARKER) == "1":
         return _pass_through(opts, executable)
-    refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin)
+    refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin, opts.login, opts.mfa_code)
     mode = choose_mode(opts.mode, refresher.current)
     policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart, restart_on_refresh=(mode == "env"),
                     on_expiry=opts.on_expiry)

@@ -35,7 +35,7 @@ def test_sso_token_missing(aws):
     aws.config("[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n"
                "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n")
     line = assert_one_line_error(aws.run("--profile", "sso", "--", "true"), 75)
-    assert "aws sso login --profile sso" in line
+    assert "dapr-aws login --profile sso" in line
 
 
 def _write_sso_token(aws, key, expires_in, token="sso-access-token-0123456789abcdef"):
@@ -51,7 +51,7 @@ def test_sso_token_expired(aws):
                "sso_account_id = 123456789012\nsso_role_name = Dev\n")
     _write_sso_token(aws, "https://x.awsapps.com/start", -60)
     line = assert_one_line_error(aws.run("--profile", "old", "--", "true"), 75)
-    assert "expired" in line and "aws sso login --profile old" in line
+    assert "expired" in line and "dapr-aws login --profile old" in line
 
 
 def test_sso_portal_rejects_the_token(aws, fake_aws):
@@ -60,7 +60,7 @@ def test_sso_portal_rejects_the_token(aws, fake_aws):
     _write_sso_token(aws, "https://x.awsapps.com/start", 3600, token="revoked-token-0123456789")
     result = aws.run("--profile", "old", "--", "true", env={"AWS_ENDPOINT_URL_SSO": fake_aws.url})
     line = assert_one_line_error(result, 75, "revoked-token-0123456789")
-    assert "aws sso login --profile old" in line
+    assert "dapr-aws login --profile old" in line
 
 
 def test_credential_process_failure_shows_last_stderr_line_without_secrets(aws, tmp_path):

@@ -1,0 +1,40 @@
+"""The first resolution, before any child starts: the one moment a person may be asked.
+
+An SSO sign-in that is missing or expired is offered (when stdin and stderr
+are a terminal), forced (`--login`) or refused (`--no-login`, and every
+non-interactive run, which fails with the one-line remedy). MFA codes come
+from `--mfa-code` or the terminal. Refreshes later never ask anything.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from launcher import credentials
+from launcher.errors import LoginNeeded
+
+
+def resolve(profile: str | None, region: str | None, login: bool | None = None, mfa_code: str | None = None,
+            open_browser: bool = True, fresh: bool = False) -> credentials.Credentials:
+    """Resolve, signing in first when allowed and needed."""
+    try:
+        return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
+    except LoginNeeded as exc:
+        target = getattr(exc, "sso_target", None)
+        if target is None or login is False or not _may_sign_in(login, exc):
+            raise
+    from launcher import sso
+
+    sso.login(target, open_browser=open_browser)
+    return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
+
+
+def _may_sign_in(login: bool | None, exc: LoginNeeded) -> bool:
+    if login:
+        return True
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    sys.stderr.write(f"dapr-aws: {exc.message}.\nSign in now? [Y/n] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("", "y", "yes")
