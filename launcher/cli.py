@@ -176,7 +176,8 @@ def serve_(obj, serve_mode, fmt, **given):
 @cli.command("login", context_settings=CONTEXT)
 @_options(["profile"], on_group=False)
 @click.option("--sso-session", default=None, help="Sign in to this [sso-session NAME] instead of a profile's.")
-@click.option("--no-browser", is_flag=True, help="Only print the URL; do not open a browser.")
+@click.option("--no-browser", is_flag=True, envvar="DAPR_AWS_NO_BROWSER",
+              help="Only print the URL; do not open a browser.  [env: DAPR_AWS_NO_BROWSER]")
 @click.pass_obj
 def login_(obj, sso_session, no_browser, **given):
     """Sign in to IAM Identity Center (SSO); the AWS CLI shares the sign-in."""

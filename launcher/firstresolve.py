@@ -8,6 +8,7 @@ from `--mfa-code` or the terminal. Refreshes later never ask anything.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from launcher import credentials
@@ -15,7 +16,7 @@ from launcher.errors import LoginNeeded
 
 
 def resolve(profile: str | None, region: str | None, login: bool | None = None, mfa_code: str | None = None,
-            open_browser: bool = True, fresh: bool = False) -> credentials.Credentials:
+            open_browser: bool | None = None, fresh: bool = False) -> credentials.Credentials:
     """Resolve, signing in first when allowed and needed."""
     try:
         return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
@@ -25,6 +26,8 @@ def resolve(profile: str | None, region: str | None, login: bool | None = None, 
             raise
     from launcher import sso
 
+    if open_browser is None:
+        open_browser = os.environ.get("DAPR_AWS_NO_BROWSER", "").lower() not in ("1", "true", "yes")
     sso.login(target, open_browser=open_browser)
     return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
 

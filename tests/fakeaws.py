@@ -3,7 +3,11 @@
 One threaded HTTP server answers, on its own port:
 * IMDSv2 (token PUT, role listing, role credentials, availability zone);
 * the ECS/EKS container credentials endpoint (/container-creds);
-* the SSO portal's GetRoleCredentials (/federation/credentials).
+* the SSO portal's GetRoleCredentials (/federation/credentials), accepting
+  the tokens in `sso_tokens` (a test may revoke or add some);
+* SSO-OIDC (RegisterClient, StartDeviceAuthorization, CreateToken), whose
+  device-code polls follow `oidc_script` ("pending", "slow_down", "expired",
+  "ok"); refresh-token grants succeed for tokens in `refresh_tokens`.
 Each request is counted by path so tests can assert how often we called.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -34,6 +39,11 @@ class FakeAws:
         self.lifetime = lifetime
         self.calls: Counter[str] = Counter()
         self.issued = 0
+        self.sso_tokens = {self.SSO_TOKEN}
+        self.refresh_tokens: set[str] = set()
+        self.oidc_script = ["ok"]
+        self.token_requests: list[dict] = []
+        self.forbidden_accounts = {"000000000000"}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +59,43 @@ class FakeAws:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_POST(self):
+                path = self.path.split("?")[0]
+                fake.calls[path] += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if path == "/client/register":
+                    return self._reply(200, json.dumps({
+                        "clientId": "fake-client-id", "clientSecret": "fake-client-secret-0123456789",
+                        "clientIdIssuedAt": int(time.time()), "clientSecretExpiresAt": int(time.time()) + 90 * 86400}))
+                if path == "/device_authorization":
+                    return self._reply(200, json.dumps({
+                        "deviceCode": "fake-device-code", "userCode": "ABCD-EFGH",
+                        "verificationUri": "https://device.sso.example/",
+                        "verificationUriComplete": "https://device.sso.example/?user_code=ABCD-EFGH",
+                        "expiresIn": 600, "interval": 1}))
+                if path == "/token":
+                    fake.token_requests.append(body)
+                    return self._token(body)
+                self._reply(404, "")
+
+            def _oidc_error(self, code, error):
+                self._reply(400, json.dumps({"error": error}), headers=[("x-amzn-ErrorType", code)])
+
+            def _token(self, body):
+                if body.get("grantType") == "refresh_token":
+                    if body.get("refreshToken") not in fake.refresh_tokens:
+                        return self._oidc_error("InvalidGrantException", "invalid_grant")
+                    return self._reply(200, json.dumps(fake.new_sso_token()))
+                step = fake.oidc_script.pop(0) if len(fake.oidc_script) > 1 else fake.oidc_script[0]
+                if step == "pending":
+                    return self._oidc_error("AuthorizationPendingException", "authorization_pending")
+                if step == "slow_down":
+                    return self._oidc_error("SlowDownException", "slow_down")
+                if step == "expired":
+                    return self._oidc_error("ExpiredTokenException", "expired_token")
+                self._reply(200, json.dumps(fake.new_sso_token()))
 
             def do_PUT(self):
                 fake.calls[self.path] += 1
@@ -68,9 +115,12 @@ class FakeAws:
                         return self._reply(403, '{"message":"bad token"}')
                     return self._reply(200, json.dumps(fake.creds("ASIACONT")))
                 if path == "/federation/credentials":
-                    if self.headers.get("x-amz-sso_bearer_token") != fake.SSO_TOKEN:
+                    if self.headers.get("x-amz-sso_bearer_token") not in fake.sso_tokens:
                         return self._reply(401, '{"message":"Session token not found or invalid"}',
                                            headers=[("x-amzn-ErrorType", "UnauthorizedException")])
+                    if f"account_id={next(iter(fake.forbidden_accounts))}" in self.path:
+                        return self._reply(403, '{"message":"No access"}',
+                                           headers=[("x-amzn-ErrorType", "ForbiddenException")])
                     c = fake.creds("ASIASSO")
                     exp = int((datetime.datetime.now(datetime.timezone.utc).timestamp() + fake.lifetime) * 1000)
                     body = {"roleCredentials": {"accessKeyId": c["AccessKeyId"],
@@ -100,6 +150,14 @@ class FakeAws:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def new_sso_token(self) -> dict:
+        """A CreateToken reply whose access token the portal accepts from now on."""
+        self.issued += 1
+        access, refresh = f"sso-access-{self.issued:04d}-0123456789", f"sso-refresh-{self.issued:04d}-0123456789"
+        self.sso_tokens.add(access)
+        self.refresh_tokens.add(refresh)
+        return {"accessToken": access, "tokenType": "Bearer", "expiresIn": 28800, "refreshToken": refresh}
 
     def creds(self, prefix: str) -> dict:
         """A new set of credentials, numbered."""
