@@ -1,8 +1,9 @@
 """The real AWS SDKs as children: Go v1 and v2 (what daprd uses), JS v3 and botocore.
 
 Each probe polls its SDK's default credential chain and prints the access key
-id it sees. Credentials from the fake upstream live 6 seconds and the margin
-is 1 second, so an upstream refresh happens about 5 seconds in.
+id it sees. Credentials from the fake upstream live 8 seconds and the margin
+is 3 seconds, so an upstream refresh happens about 5 seconds in, with 3
+seconds to spare before the served credentials would expire.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ SECONDS = "9"
 
 
 def _run_probes(aws, tmp_path, sdk_probes, mode, names):
-    profile = short_lived_profile(aws, tmp_path / "state", lifetime=6)
+    profile = short_lived_profile(aws, tmp_path / "state", lifetime=8)
     specs = [f"{name}={sdk_probes[name]}" for name in names]
-    result = aws.run("--profile", profile, "--mode", mode, "--refresh-margin", "1s",
+    result = aws.run("--profile", profile, "--mode", mode, "--refresh-margin", "3s",
                      *helper("probes", SECONDS, *specs), timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr

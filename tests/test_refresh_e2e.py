@@ -94,12 +94,13 @@ def test_dapr_run_child_is_stopped_daprd_first(aws, tmp_path):
 
 def test_upstream_failure_keeps_the_child_and_logs_each_change_once(aws, tmp_path, sdk_probes):
     state = tmp_path / "state"
-    # 12-second credentials, refreshed 4 seconds before expiry: the source fails
-    # at the first refresh and recovers on the first retry, before expiry.
-    profile = short_lived_profile(aws, state, lifetime=12)
+    # 20-second credentials, refreshed 8 seconds before expiry: the source fails
+    # at the first refresh and recovers on a retry, well before expiry (even on
+    # a loaded machine, where each credential_process run takes a while).
+    profile = short_lived_profile(aws, state, lifetime=20)
     out_path = tmp_path / "probe.out"
     with open(out_path, "w") as out:
-        proc = aws.start("--profile", profile, "--mode", "endpoint", "--refresh-margin", "4s",
+        proc = aws.start("--profile", profile, "--mode", "endpoint", "--refresh-margin", "8s",
                          *sdk_probes["go-v2"].split(","), "60", stdout=out)
         try:
             wait_for(lambda: "key ASIAPROC" in out_path.read_text(), timeout=20, what="first key")
