@@ -77,9 +77,9 @@ def resolve(profile: str | None = None, region: str | None = None, *, fresh: boo
     except errors.LauncherError:
         raise
     except Exception as exc:  # translated in the one place that knows botocore
-        from launcher import sso
+        from launcher import sso_errors
 
-        raise (sso.explain(shown, exc) or errors.from_botocore(exc, shown)) from None
+        raise (sso_errors.explain(shown, exc) or errors.from_botocore(exc, shown)) from None
 
 
 def _new_session(profile: str | None):
