@@ -131,9 +131,7 @@ def exec_(obj, command, **given):
 @click.pass_obj
 def env_(obj, fmt, **given):
     """Print the credentials for a shell or a tool."""
-    from launcher import credentials, exports
-
-    from launcher import firstresolve
+    from launcher import exports, firstresolve
 
     o = _merge(obj, **given)
     creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"])

@@ -9,7 +9,6 @@ seconds to spare before the served credentials would expire.
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
