@@ -11,6 +11,7 @@ before the subcommand (with their mirrors) or after it (overriding).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -213,6 +214,86 @@ def whoami_(obj, as_json, **given):
     doc = whoami.report(o["profile"], creds, whoami.identity(creds))
     click.echo(whoami.render_json(doc) if as_json else whoami.render_text(doc), nl=False)
     return 0
+
+
+@cli.group("shim", context_settings=CONTEXT)
+def shim_group():
+    """Install `dapr` / `daprd` shims that carry credentials (for shells like cmd and PowerShell)."""
+
+
+@shim_group.command("install", context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@click.option("--dir", "directory", default=None, help="Where to write the shims (default: a per-user directory).")
+@click.option("--profile", default=None, help="The profile the shims use (default: the environment's at run time).")
+@click.option("--mode", type=click.Choice(MODES), default=None, help="The delivery mode the shims use.")
+@click.option("--style", type=click.Choice(("auto", "posix", "windows")), default="auto", show_default=True,
+              help="sh scripts, or .cmd files (for Windows, also from WSL).")
+@click.option("--powershell", is_flag=True, help="Also write NAME.ps1 (needs an execution policy allowing scripts).")
+def shim_install(names, directory, profile, mode, style, powershell):
+    """Write a shim per NAME (default: dapr and daprd)."""
+    from launcher import shim
+
+    directory = os.path.abspath(directory or shim.default_dir())
+    names = names or shim.DEFAULT_NAMES
+    options = (["--profile", profile] if profile else []) + (["--mode", mode] if mode else [])
+    for item in shim.install(names, directory, options, style, powershell):
+        click.echo(f"{item.name}: {', '.join(item.files)} -> {item.real}")
+    click.echo(shim.path_advice(directory, list(names)))
+    return 0
+
+
+@shim_group.command("list", context_settings=CONTEXT)
+@click.option("--dir", "directory", default=None, help="The shim directory (default: the per-user one).")
+def shim_list(directory):
+    """List the shims and the real binaries they recorded."""
+    from launcher import shim
+
+    directory = os.path.abspath(directory or shim.default_dir())
+    items = shim.installed(directory)
+    for item in items:
+        click.echo(f"{item.name}: {', '.join(item.files)} -> {item.real}")
+    if not items:
+        click.echo(f"no shims in {directory}")
+    return 0
+
+
+@shim_group.command("uninstall", context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@click.option("--dir", "directory", default=None, help="The shim directory (default: the per-user one).")
+def shim_uninstall(names, directory):
+    """Remove shims (default: all of ours); files we did not write are left alone."""
+    from launcher import shim
+
+    directory = os.path.abspath(directory or shim.default_dir())
+    removed, foreign = shim.uninstall(names, directory)
+    for path in removed:
+        click.echo(f"removed {path}")
+    for path in foreign:
+        click.echo(f"left {path} alone: not a dapr-aws shim", err=True)
+    if not removed:
+        click.echo("nothing to remove")
+    return 0
+
+
+@cli.command("shim-run", hidden=True, context_settings={**CONTEXT, "allow_interspersed_args": False})
+@click.argument("name")
+@click.argument("recorded")
+@click.argument("shim_dir")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def shim_run(obj, name, recorded, shim_dir, args):
+    """What a shim runs: find the real NAME, then exec it with credentials."""
+    from launcher import execute, shim
+
+    real = shim.resolve_at_run_time(name, recorded, shim_dir)
+    if args and args[0] == "--":  # the shim's own separator; later ones belong to the command
+        args = args[1:]
+    o = obj
+    return execute.run(execute.ExecOptions(
+        argv=[real, *args], profile=o["profile"], region=o["region"], mode=o["mode"],
+        stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
+        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
+        mfa_code=o["mfa_code"]))
 
 
 def main(args=None, prog_name: str = "dapr-aws") -> None:

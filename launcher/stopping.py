@@ -21,6 +21,24 @@ def is_dapr_run(argv: list[str]) -> bool:
     return name == "dapr" and "run" in argv[1:]
 
 
+def shutdown_url(argv: list[str]) -> str | None:
+    """daprd's POST /v1.0/shutdown URL for a `daprd` or `dapr run` command line, when known."""
+    if not argv:
+        return None
+    name = os.path.basename(argv[0]).lower().removesuffix(".exe")
+    port = None
+    for i, arg in enumerate(argv):
+        if arg in ("--dapr-http-port", "-dapr-http-port") and i + 1 < len(argv):
+            port = argv[i + 1]
+        elif arg.startswith(("--dapr-http-port=", "-dapr-http-port=")):
+            port = arg.split("=", 1)[1]
+    if port is None and name == "daprd":
+        port = "3500"  # daprd's default HTTP port
+    if port is None or not port.isdigit():
+        return None
+    return f"http://127.0.0.1:{port}/v1.0/shutdown"
+
+
 def daprd_descendants(pid: int) -> list[int]:
     """Process ids of the daprd processes below `pid`."""
     import psutil

@@ -188,6 +188,7 @@ class Supervisor:
         if self.proc is None or self.proc.poll() is None:
             return
         code = exit_code_of(self.proc.returncode)
+        self.platform.release(self.proc)
         self._last_code = code
         stop, old = self._stop, self.proc
         self.proc, self._stop = None, None

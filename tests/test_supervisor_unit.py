@@ -47,6 +47,9 @@ class FakePlatform:
         self.events.append(("spawn", env.get("KEY"), self.now))
         return self.proc
 
+    def release(self, proc):
+        self.events.append(("release", proc.pid, self.now))
+
     def wake(self):
         self.woken = True
 

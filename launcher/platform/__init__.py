@@ -4,18 +4,19 @@
     spawn(argv, env, executable) -> subprocess.Popen
     install_handlers(callback) / restore_handlers()
     wait_for_event(proc, timeout)
-    forward(proc, signum) / send_stop(proc) / kill_tree(proc)
+    forward(proc, signum) / send_stop(proc) / kill_tree(proc) / release(proc)
+    wake() / group_alive(proc) / signal_pid(pid, signum)
     STOP_SIGNALS, FORWARDED_SIGNALS
 """
 
 from __future__ import annotations
 
-import os
+import sys
 
 
 def current():
     """The platform module for the running OS."""
-    if os.name == "nt":
+    if sys.platform.startswith("win"):
         from launcher.platform import windows
 
         return windows

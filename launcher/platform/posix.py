@@ -141,6 +141,10 @@ def send_stop(proc: subprocess.Popen) -> None:
     forward(proc, STOP_SIGNAL)
 
 
+def release(proc: subprocess.Popen) -> None:
+    """The child has exited; nothing to clean up on POSIX."""
+
+
 def kill_tree(proc: subprocess.Popen) -> None:
     """Kill the child, every descendant, and anything left in its process group."""
     tree.kill_tree(proc.pid)
