@@ -296,6 +296,35 @@ def shim_run(obj, name, recorded, shim_dir, args):
         mfa_code=o["mfa_code"]))
 
 
+@cli.command("systemd-unit", context_settings={**CONTEXT, "allow_interspersed_args": False})
+@click.option("--name", required=True, help="Unit name (NAME.service).")
+@click.option("--user", default=None, help="User= to run as.")
+@click.option("--dynamic-user", is_flag=True, help="DynamicUser=yes (no home: use the instance profile).")
+@click.option("--profile", default=None, help="AWS profile (in the user's ~/.aws); default: the instance profile.")
+@click.option("--region", default=None, help="AWS region (default: the profile's, else the instance's).")
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Delivery mode.")
+@click.option("--ready-url", default=None, help="daprd's health URL, e.g. http://127.0.0.1:3500/v1.0/healthz.")
+@click.option("--environment-file", default=None, help="EnvironmentFile= for settings (never for secrets).")
+@click.option("--stop-timeout", type=Duration(), default=None, help="The launcher's grace period (default 15s).")
+@click.option("--install", "do_install", is_flag=True, help="Write it to /etc/systemd/system (or --unit-dir).")
+@click.option("--unit-dir", default="/etc/systemd/system", show_default=True, help="Where --install writes.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def systemd_unit_(name, user, dynamic_user, profile, region, mode, ready_url, environment_file, stop_timeout,
+                  do_install, unit_dir, command):
+    """Print (or --install) a systemd unit that runs COMMAND (daprd) under dapr-aws."""
+    from launcher import systemd_unit
+
+    text = systemd_unit.render(name, list(command), user, dynamic_user, profile, mode, ready_url,
+                               environment_file, stop_timeout, region)
+    if not do_install:
+        click.echo(text, nl=False)
+        return 0
+    path = systemd_unit.install(name, text, unit_dir)
+    click.echo(f"wrote {path}; now run:\n  systemctl daemon-reload\n  systemctl enable --now {name}\n"
+               f"  journalctl -u {name} -f      # its logs\n  systemctl reload {name}    # refresh credentials now")
+    return 0
+
+
 def main(args=None, prog_name: str = "dapr-aws") -> None:
     """Console-script entry point: exit with the command's code, one-line errors."""
     try:

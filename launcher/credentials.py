@@ -125,8 +125,23 @@ def _session(profile: str | None, region: str | None, fresh: bool = False, inter
     cache = {} if fresh else JSONFileCache(os.path.expanduser(CLI_CACHE))
     resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
     _set_mfa_prompter(resolver, effective_profile(profile), interactive, mfa_code)
+    _keep_real_imds_expiry(resolver)
     session.register_component("credential_provider", resolver)
     return session
+
+
+def _keep_real_imds_expiry(resolver) -> None:
+    """Turn off botocore's "static stability" stretch of instance-profile credentials.
+
+    When IMDS returns credentials that expire within 17-25 minutes, botocore
+    pretends they last that long. A launcher must hand its children the real
+    expiry (they refresh by it); during an IMDS outage our refresher keeps the
+    current credentials and retries with backoff instead.
+    """
+    fetcher = getattr(resolver.get_provider("iam-role"), "_role_fetcher", None)
+    config = getattr(fetcher, "_config", None)
+    if isinstance(config, dict):
+        config["ec2_credential_refresh_window"] = -10**9  # never within the stretch window
 
 
 def _set_mfa_prompter(resolver, profile: str | None, interactive: bool, mfa_code: str | None) -> None:

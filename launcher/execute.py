@@ -85,23 +85,37 @@ def run(opts: ExecOptions) -> int:
     mode = choose_mode(opts.mode, refresher.current)
     policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart, restart_on_refresh=(mode == "env"),
                     on_expiry=opts.on_expiry)
+    observer = _systemd_observer(refresher, opts)
     on_start = None
     if opts.ready_url:
         from launcher.readiness import ReadyProbe
 
-        on_start = ReadyProbe(opts.ready_url).started
+        on_start = ReadyProbe(opts.ready_url, on_ready=observer.ready if observer else None).started
     if mode == "env":
         def env_for():
             return childenv.for_env_mode(os.environ, refresher.current)
 
-        return Supervisor(platform.current(), policy, env_for, refresher, on_start=on_start).run(opts.argv, executable)
+        return Supervisor(platform.current(), policy, env_for, refresher, on_start=on_start,
+                          observer=observer).run(opts.argv, executable)
     from launcher.servers import CredentialServer
 
     with CredentialServer(mode, refresher, opts.endpoint_port) as server:
         log.debug("%s mode: serving credentials on 127.0.0.1:%d", mode, server.port)
         env = server.child_env(os.environ)
-        supervisor = Supervisor(platform.current(), policy, lambda: env, refresher, on_start=on_start)
+        supervisor = Supervisor(platform.current(), policy, lambda: env, refresher, on_start=on_start,
+                                observer=observer)
         return supervisor.run(opts.argv, executable)
+
+
+def _systemd_observer(refresher: Refresher, opts: ExecOptions):
+    """sd_notify and the watchdog, only when systemd started us (NOTIFY_SOCKET or WATCHDOG_USEC)."""
+    if not (os.environ.get("NOTIFY_SOCKET") or os.environ.get("WATCHDOG_USEC")):
+        return None
+    from launcher import systemd
+
+    observer = systemd.SystemdObserver(systemd.Notifier(), refresher, opts.stop_timeout, opts.ready_url)
+    observer.start_watchdog()
+    return observer
 
 
 def _pass_through(opts: ExecOptions, executable: str) -> int:

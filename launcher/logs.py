@@ -19,13 +19,39 @@ LEVELS = ("debug", "info", "warning", "error")
 FORMATS = ("text", "json")
 
 _format = "text"
+_journald = False
+
+
+def _stderr_is_journal() -> bool:
+    """JOURNAL_STREAM (device:inode) names our stderr when systemd connected it to the journal."""
+    import os
+
+    stream = os.environ.get("JOURNAL_STREAM", "")
+    dev, _, ino = stream.partition(":")
+    if not (dev.isdigit() and ino.isdigit()):
+        return False
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == (int(dev), int(ino))
+
+
+# syslog priorities, understood by journald as a "<N>" prefix on each line
+PRIORITIES = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
 
 
 class TextFormatter(logging.Formatter):
-    """`dapr-aws: warning: message`, one line per record."""
+    """`dapr-aws: warning: message`, one line per record (with `<N>` for journald)."""
+
+    def __init__(self, journald: bool = False):
+        super().__init__()
+        self.journald = journald
 
     def format(self, record: logging.LogRecord) -> str:
         text = f"dapr-aws: {record.levelname.lower()}: {record.getMessage()}"
+        if self.journald:
+            text = f"<{PRIORITIES.get(record.levelname, 6)}>{text}"
         if record.exc_text:
             text += "\n" + record.exc_text
         return text
@@ -55,12 +81,13 @@ def get_logger() -> logging.Logger:
 
 def configure(level: str = "info", fmt: str = "text") -> None:
     """Send the launcher's records to stderr at `level` in format `fmt`."""
-    global _format
+    global _format, _journald
     _format = fmt
+    _journald = _stderr_is_journal()
     logger = get_logger()
     logger.handlers.clear()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(journald=_journald))
     handler.addFilter(RedactingFilter())
     logger.addHandler(handler)
     logger.setLevel(level.upper())
@@ -81,6 +108,6 @@ def print_error(error) -> None:
             entry["remedy"] = redact(error.remedy)
         line = json.dumps(entry)
     else:
-        line = "dapr-aws: error: " + redact(error.one_line())
+        line = ("<3>" if _journald else "") + "dapr-aws: error: " + redact(error.one_line())
     sys.stderr.write(line + "\n")
     sys.stderr.flush()

@@ -64,13 +64,14 @@ class Supervisor:
 
     def __init__(self, platform, policy: Policy = Policy(), env_for: Callable[[], dict] = dict,
                  refresher: refresh.Refresher | None = None, clock: Callable[[], float] = time.monotonic,
-                 on_start: Callable[[object], None] | None = None):
+                 on_start: Callable[[object], None] | None = None, observer=None):
         self.platform = platform
         self.policy = policy
         self.env_for = env_for
         self.refresher = refresher
         self.clock = clock
         self.on_start = on_start
+        self.observer = observer  # e.g. systemd.SystemdObserver: started/stopping/refreshing/refreshed
         self.proc = None
         self.restarts = 0
         self._argv: list[str] = []
@@ -128,6 +129,8 @@ class Supervisor:
         log.debug("started %s (pid %d)", self._argv[0], self.proc.pid)
         if self.on_start is not None:
             self.on_start(self.proc)
+        if self.observer is not None:
+            self.observer.started(self.proc)
 
     def _restart(self, reason: str) -> None:
         self.restarts += 1
@@ -153,6 +156,8 @@ class Supervisor:
             self._begin_stop("signal", signum)
         elif self._stop.reason != "signal":
             self._stop.reason = "signal"  # already stopping for a restart: just do not restart
+            if self.observer is not None:
+                self.observer.stopping("signal")
         else:
             self._kill("a second stop signal arrived")
 
@@ -161,6 +166,8 @@ class Supervisor:
     def _begin_stop(self, reason: str, signum: int | None) -> None:
         stop = _Stop(reason, self.clock() + self.policy.stop_timeout, signum)
         self._stop = stop
+        if self.observer is not None:
+            self.observer.stopping(reason)
         if stopping.is_dapr_run(self._argv):
             stop.daprd = stopping.daprd_descendants(self.proc.pid)
             for pid in stop.daprd:
@@ -262,6 +269,9 @@ class Supervisor:
         elif (outcome == refresh.UPDATED and self.policy.restart_on_refresh and self.proc is not None
               and self._stop is None):
             self._begin_stop("refresh", None)
+        elif outcome == refresh.UPDATED and self.observer is not None and self._stop is None:
+            self.observer.refreshing()  # the endpoint serves the new credentials from now on
+            self.observer.refreshed()
         if r.due() and not r.in_flight:
             r.begin(self.platform.wake)
         if r.note_expired_once():

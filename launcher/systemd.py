@@ -1,0 +1,127 @@
+"""Running under systemd: sd_notify, the watchdog, and journald-friendly logs.
+
+Written with the standard library only (a datagram to NOTIFY_SOCKET):
+* READY=1 once the child is ready (its --ready-url answered 2xx, else once it started);
+* STATUS= with the credential source and when they expire;
+* RELOADING=1 ... READY=1 around a credential refresh or restart;
+* STOPPING=1 and EXTEND_TIMEOUT_USEC while a graceful stop runs;
+* WATCHDOG=1 at half of WATCHDOG_USEC, only while the child runs and is healthy.
+Without NOTIFY_SOCKET every call is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+log = logging.getLogger("dapr-aws")
+
+
+class Notifier:
+    """Sends sd_notify datagrams; silent when not started by systemd."""
+
+    def __init__(self, env=os.environ):
+        self.address = env.get("NOTIFY_SOCKET") or None
+        if self.address and self.address.startswith("@"):
+            self.address = "\0" + self.address[1:]  # abstract namespace
+        self.watchdog_interval = _watchdog_interval(env)
+        self._sock = None
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return self.address is not None
+
+    def notify(self, *fields: str) -> None:
+        if not self.address:
+            return
+        message = "\n".join(fields).encode()
+        with self._lock:
+            try:
+                if self._sock is None:
+                    self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                self._sock.sendto(message, self.address)
+            except OSError as exc:  # systemd went away: nothing else to do
+                log.debug("sd_notify failed: %s", exc)
+
+
+def _watchdog_interval(env) -> float | None:
+    """Seconds between pings (half of WATCHDOG_USEC), when the watchdog is meant for us."""
+    usec = env.get("WATCHDOG_USEC")
+    pid = env.get("WATCHDOG_PID")
+    if not usec or not usec.isdigit() or int(usec) == 0:
+        return None
+    if pid and pid.isdigit() and int(pid) != os.getpid():
+        return None
+    return int(usec) / 1e6 / 2
+
+
+class SystemdObserver:
+    """Turns the supervisor's events into sd_notify messages, and runs the watchdog."""
+
+    def __init__(self, notifier: Notifier, refresher, stop_timeout: float, ready_url: str | None):
+        self.n = notifier
+        self.refresher = refresher
+        self.stop_timeout = stop_timeout
+        self.ready_url = ready_url
+        self.proc = None
+        self._ready_sent = False
+
+    def status(self) -> str:
+        c = self.refresher.current if self.refresher is not None else None
+        if c is None:
+            return "STATUS=running"
+        expiry = f"expire {c.expires_z()}" if c.expires else "do not expire"
+        pid = f"; child pid {self.proc.pid}" if self.proc is not None else ""
+        return f"STATUS=credentials from {c.source} ({c.access_key}) {expiry}{pid}"
+
+    def started(self, proc) -> None:
+        self.proc = proc
+        if not self.ready_url:
+            self.ready()
+
+    def ready(self, _took: float | None = None) -> None:
+        self.n.notify("READY=1", self.status())
+        self._ready_sent = True
+
+    def refreshing(self) -> None:
+        self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", self.status())
+
+    def refreshed(self) -> None:
+        self.n.notify("READY=1", self.status())
+
+    def stopping(self, reason: str) -> None:
+        extend = f"EXTEND_TIMEOUT_USEC={int((self.stop_timeout + 5) * 1e6)}"
+        if reason == "refresh":
+            self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", extend,
+                          "STATUS=restarting the child with new credentials")
+        else:
+            self.n.notify("STOPPING=1", extend, "STATUS=stopping")
+
+    def start_watchdog(self) -> None:
+        if self.n.watchdog_interval is None:
+            return
+        threading.Thread(target=self._watchdog, name="dapr-aws-watchdog", daemon=True).start()
+
+    def _watchdog(self) -> None:
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        interval = self.n.watchdog_interval
+        while True:
+            time.sleep(interval)
+            proc = self.proc
+            if proc is None or proc.returncode is not None:
+                continue
+            if self.ready_url:
+                try:
+                    with opener.open(self.ready_url, timeout=min(1.0, interval)) as reply:
+                        if not 200 <= reply.status < 300:
+                            continue
+                except OSError:
+                    continue  # unhealthy: no ping, and systemd restarts us after WatchdogSec
+            self.n.notify("WATCHDOG=1")
+
