@@ -41,6 +41,7 @@ _EXEC_OPTIONS = {
                                              "a terminal)."),
     "mfa-code": (dict(default=None), "MFA code for an assume-role profile with mfa_serial (else asked on the "
                                      "terminal)."),
+    "checks/--no-checks": (dict(default=True), "Check the Dapr components of a daprd / dapr run command first."),
 }
 
 
@@ -122,7 +123,7 @@ def exec_(obj, command, **given):
         argv=list(command), profile=o["profile"], region=o["region"], mode=o["mode"],
         stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
         restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
-        mfa_code=o["mfa_code"]))
+        mfa_code=o["mfa_code"], checks=o["checks"]))
 
 
 @cli.command("env", context_settings=CONTEXT)
@@ -293,7 +294,24 @@ def shim_run(obj, name, recorded, shim_dir, args):
         argv=[real, *args], profile=o["profile"], region=o["region"], mode=o["mode"],
         stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
         restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
-        mfa_code=o["mfa_code"]))
+        mfa_code=o["mfa_code"], checks=o["checks"]))
+
+
+@cli.command("doctor", context_settings=CONTEXT)
+@_options(["profile", "region"], on_group=False)
+@click.option("--resources-path", "resources", multiple=True,
+              help="Dapr resources folder to check (repeatable; default ~/.dapr/components and ./components).")
+@click.option("--offline", is_flag=True, help="Skip the STS GetCallerIdentity call.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
+@click.pass_obj
+def doctor_(obj, resources, offline, as_json, **given):
+    """Check AWS config, credentials, environment, Dapr binaries and components (exit 1 on a failure)."""
+    from launcher import doctor
+
+    o = _merge(obj, **given)
+    checks = doctor.run(o["profile"], o["region"], list(resources), offline)
+    click.echo(doctor.render(checks, as_json), nl=False)
+    return doctor.exit_code(checks)
 
 
 @cli.command("systemd-unit", context_settings={**CONTEXT, "allow_interspersed_args": False})

@@ -10,7 +10,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from launcher import childenv, command, credentials, platform
+from launcher import childenv, command, credentials, platform, stopping
 from launcher.refresh import Refresher
 from launcher.supervisor import Policy, Supervisor
 
@@ -35,6 +35,7 @@ class ExecOptions:
     endpoint_port: int = 0
     login: bool | None = None  # None: offer on a terminal; True: sign in when needed; False: never
     mfa_code: str | None = None
+    checks: bool = True  # check the Dapr components of a daprd / dapr run command first
 
 
 def choose_mode(requested: str, creds: credentials.Credentials) -> str:
@@ -81,16 +82,19 @@ def run(opts: ExecOptions) -> int:
     executable = command.locate(opts.argv[0], os.environ.get("PATH"))
     if os.environ.get(childenv.ACTIVE_MARKER) == "1":
         return _pass_through(opts, executable)
+    if opts.checks:
+        _check_components(opts.argv)
     refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin, opts.login, opts.mfa_code)
     mode = choose_mode(opts.mode, refresher.current)
     policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart, restart_on_refresh=(mode == "env"),
                     on_expiry=opts.on_expiry)
     observer = _systemd_observer(refresher, opts)
     on_start = None
-    if opts.ready_url:
+    ready_url = opts.ready_url or stopping.health_url(opts.argv)
+    if ready_url:
         from launcher.readiness import ReadyProbe
 
-        on_start = ReadyProbe(opts.ready_url, on_ready=observer.ready if observer else None).started
+        on_start = ReadyProbe(ready_url, on_ready=observer.ready if observer else None).started
     if mode == "env":
         def env_for():
             return childenv.for_env_mode(os.environ, refresher.current)
@@ -113,9 +117,27 @@ def _systemd_observer(refresher: Refresher, opts: ExecOptions):
         return None
     from launcher import systemd
 
-    observer = systemd.SystemdObserver(systemd.Notifier(), refresher, opts.stop_timeout, opts.ready_url)
+    ready_url = opts.ready_url or stopping.health_url(opts.argv)
+    observer = systemd.SystemdObserver(systemd.Notifier(), refresher, opts.stop_timeout, ready_url)
     observer.start_watchdog()
     return observer
+
+
+def _check_components(argv: list[str]) -> None:
+    """Warn about Dapr components that would defeat our credentials (daprd and dapr run only)."""
+    name = os.path.basename(argv[0]).lower().removesuffix(".exe")
+    if name not in ("daprd", "dapr") or (name == "dapr" and "run" not in argv[1:]):
+        return
+    from launcher import components
+
+    paths = components.resources_paths(argv)
+    if not paths and name == "dapr":
+        paths = [components.DEFAULT_PATHS[0]]  # dapr run's default
+    findings = components.check(paths)
+    for finding in findings:
+        log.warning("component %s", finding.line())
+    if findings:
+        log.warning("found %d component problem(s); dapr-aws doctor explains, --no-checks skips this", len(findings))
 
 
 def _pass_through(opts: ExecOptions, executable: str) -> int:

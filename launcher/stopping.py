@@ -23,20 +23,33 @@ def is_dapr_run(argv: list[str]) -> bool:
 
 def shutdown_url(argv: list[str]) -> str | None:
     """daprd's POST /v1.0/shutdown URL for a `daprd` or `dapr run` command line, when known."""
+    port = dapr_http_port(argv)
+    return f"http://127.0.0.1:{port}/v1.0/shutdown" if port else None
+
+
+def health_url(argv: list[str]) -> str | None:
+    """daprd's /v1.0/healthz for a `daprd` or `dapr run` command line, when its port is known."""
+    port = dapr_http_port(argv)
+    return f"http://127.0.0.1:{port}/v1.0/healthz" if port else None
+
+
+def dapr_http_port(argv: list[str]) -> str | None:
+    """--dapr-http-port (or `dapr run -H`), else 3500 for daprd itself, else None."""
     if not argv:
         return None
     name = os.path.basename(argv[0]).lower().removesuffix(".exe")
+    if name not in ("daprd", "dapr") or (name == "dapr" and "run" not in argv[1:]):
+        return None
     port = None
     for i, arg in enumerate(argv):
-        if arg in ("--dapr-http-port", "-dapr-http-port") and i + 1 < len(argv):
-            port = argv[i + 1]
-        elif arg.startswith(("--dapr-http-port=", "-dapr-http-port=")):
-            port = arg.split("=", 1)[1]
+        if arg == "--":
+            break  # what follows belongs to the app
+        key, eq, value = arg.partition("=")
+        if key in ("--dapr-http-port", "-dapr-http-port") or (key == "-H" and name == "dapr"):
+            port = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
     if port is None and name == "daprd":
         port = "3500"  # daprd's default HTTP port
-    if port is None or not port.isdigit():
-        return None
-    return f"http://127.0.0.1:{port}/v1.0/shutdown"
+    return port if port and port.isdigit() else None
 
 
 def daprd_descendants(pid: int) -> list[int]:
