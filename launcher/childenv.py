@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from launcher.credentials import Credentials
 
 ACTIVE_MARKER = "DAPR_AWS_ACTIVE"
+# Inherited by the whole tree below the child, so its leftovers can be found (leftovers.py).
+TREE_MARKER = "DAPR_AWS_LAUNCHER_PID"
 
 SCRUBBED = frozenset(
     {
@@ -47,8 +49,12 @@ def is_scrubbed(name: str) -> bool:
 
 
 def scrub(env: Mapping[str, str]) -> dict[str, str]:
-    """A copy of `env` without any variable that could shadow what we set."""
-    return {k: v for k, v in env.items() if not is_scrubbed(k)}
+    """A copy of `env` without any variable that could shadow what we set, and with our tree marker."""
+    import os
+
+    out = {k: v for k, v in env.items() if not is_scrubbed(k)}
+    out[TREE_MARKER] = str(os.getpid())
+    return out
 
 
 def region_vars(region: str | None) -> dict[str, str]:

@@ -49,6 +49,7 @@ class Refresher:
         self._failures = 0
         self._due_at: float | None = None
         self._thread: threading.Thread | None = None
+        self._done = threading.Event()
         self._result: str | None = None
         self._expired_logged = False
         self._schedule(initial, clock())
@@ -103,16 +104,20 @@ class Refresher:
         if self._thread is not None:
             return
 
+        done = threading.Event()
+
         def work():
             self._result = self.attempt()
+            done.set()  # before waking: the woken loop must see the result
             wake()
 
+        self._done = done
         self._thread = threading.Thread(target=work, name="dapr-aws-refresh", daemon=True)
         self._thread.start()
 
     def take_result(self) -> str | None:
         """The outcome of a finished background refresh, once; None while running."""
-        if self._thread is None or self._thread.is_alive():
+        if self._thread is None or not self._done.is_set():
             return None
         self._thread.join()
         self._thread = None

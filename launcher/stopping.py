@@ -8,6 +8,7 @@ descendants, wait for them to exit, and only then signal the CLI.
 
 from __future__ import annotations
 
+import ntpath
 import os
 
 
@@ -37,7 +38,7 @@ def dapr_http_port(argv: list[str]) -> str | None:
     """--dapr-http-port (or `dapr run -H`), else 3500 for daprd itself, else None."""
     if not argv:
         return None
-    name = os.path.basename(argv[0]).lower().removesuffix(".exe")
+    name = ntpath.basename(argv[0]).lower().removesuffix(".exe")  # either separator, any OS
     if name not in ("daprd", "dapr") or (name == "dapr" and "run" not in argv[1:]):
         return None
     port = None

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from launcher import refresh, stopping
+from launcher import leftovers, refresh, stopping
 from launcher.errors import EXIT_NO_CREDENTIALS, CommandNotExecutable, CommandNotFound
 from launcher.platform import exit_code_of
 
@@ -81,6 +81,8 @@ class Supervisor:
         self._draining = None  # (old proc, deadline): waiting for its process group to empty
         self._restart_at: float | None = None
         self._restart_reason = ""
+        self._final_pending: int | None = None  # exit code, once the child's leftovers are gone
+        self._signalled: set[int] = set()  # leftovers already asked to stop (each only once)
         self._spawn_after_refresh = False
         self._crashes: deque[float] = deque()
         self._last_code = 0
@@ -200,10 +202,12 @@ class Supervisor:
         stop, old = self._stop, self.proc
         self.proc, self._stop = None, None
         log.debug("child %d exited with code %d", old.pid, code)
+        deadline = stop.kill_at if stop is not None and stop.kill_at != float("inf") else None
+        self._signalled = set(stop.daprd) if stop is not None else set()
         if stop is not None and stop.reason == "signal":
-            self._final = code
+            self._drain(old, deadline, then_at=None, reason="", final=code)
         elif stop is not None and stop.reason == "expiry":
-            self._final = EXIT_EXPIRED
+            self._drain(old, deadline, then_at=None, reason="", final=EXIT_EXPIRED)
         elif stop is not None and stop.reason == "refresh":
             self._drain(old, stop.kill_at, then_at=self.clock(), reason="credentials refreshed")
         else:
@@ -212,7 +216,7 @@ class Supervisor:
     def _after_crash(self, old, code: int) -> None:
         policy = self.policy
         if policy.restart == "no" or (policy.restart == "on-failure" and code == 0):
-            self._final = code
+            self._drain(old, None, then_at=None, reason="", final=code)
             return
         now = self.clock()
         self._crashes.append(now)
@@ -221,17 +225,39 @@ class Supervisor:
         if len(self._crashes) > policy.restart_limit:
             log.error("%s exited with code %d, its %d exit within %gs; giving up", self._argv[0], code,
                       len(self._crashes), policy.restart_window)
-            self._final = code
+            self._drain(old, None, then_at=None, reason="", final=code)
             return
         delay = min(MAX_CRASH_BACKOFF, 2.0 ** (len(self._crashes) - 1))
         log.warning("%s exited with code %d; restarting in %gs", self._argv[0], code, delay)
         self._drain(old, now + self.policy.stop_timeout, then_at=now + delay, reason=f"it exited with code {code}")
 
-    def _drain(self, old, deadline: float, then_at: float, reason: str) -> None:
-        """Wait for the old process group to empty, then restart at `then_at`."""
-        self._draining = (old, deadline)
+    def _drain(self, old, deadline: float | None, then_at: float | None, reason: str,
+               final: int | None = None) -> None:
+        """Wait until nothing of the old child's tree is left, then restart at `then_at` or exit."""
+        self._draining = (old, deadline if deadline is not None else self.clock() + self.policy.stop_timeout)
         self._restart_at = then_at
         self._restart_reason = reason
+        self._final_pending = final
+
+    def _drained(self, old, deadline: float, now: float) -> bool:
+        """One step of the drain: True once nothing of the old tree is left."""
+        left = leftovers.find() if self.platform.TREE_SCAN else []
+        if not left and not self.platform.group_alive(old):
+            return True
+        if now >= deadline:
+            log.warning("%d process(es) of the old child's tree still running; killing them", len(left))
+            for pid, _ in left:
+                self.platform.signal_pid(pid, self.platform.KILL_SIGNAL)
+            self.platform.kill_tree(old)
+            return True
+        daprd = [pid for pid, is_daprd in left if is_daprd]
+        # daprd first, each exactly once; the rest only when no daprd is left.
+        for pid in (daprd or [pid for pid, _ in left]):
+            if pid not in self._signalled:
+                self._signalled.add(pid)
+                log.debug("asking leftover process %d to stop", pid)
+                self.platform.signal_pid(pid, self.platform.STOP_SIGNAL)
+        return False
 
     # -- timers ------------------------------------------------------------
 
@@ -245,13 +271,11 @@ class Supervisor:
             self._kill(f"did not stop within {self.policy.stop_timeout:g}s")
         if self._draining is not None:
             old, deadline = self._draining
-            if not self.platform.group_alive(old):
-                self._draining = None
-            elif now >= deadline:
-                log.warning("processes of the old child's group are still running; killing them")
-                self.platform.kill_tree(old)
-                self._draining = None
-            else:
+            if not self._drained(old, deadline, now):
+                return
+            self._draining = None
+            if self._final_pending is not None:
+                self._final = self._final_pending
                 return
         if self._restart_at is not None and now >= self._restart_at:
             self._restart_at = None

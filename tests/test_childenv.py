@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 
 from launcher import childenv
@@ -66,6 +67,6 @@ def test_childenv_is_scrub_then_set():
         "PATH": "/bin", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1",
         "AWS_ACCESS_KEY_ID": "ASIANEW", "AWS_SECRET_ACCESS_KEY": "newsecret", "AWS_SESSION_TOKEN": "newtoken",
         "AWS_CREDENTIAL_EXPIRATION": "2030-01-02T03:04:05Z", "AWS_REGION": "eu-west-1",
-        "AWS_DEFAULT_REGION": "eu-west-1", "DAPR_AWS_ACTIVE": "1",
+        "AWS_DEFAULT_REGION": "eu-west-1", "DAPR_AWS_ACTIVE": "1", "DAPR_AWS_LAUNCHER_PID": str(os.getpid()),
     }
     assert base["aws_profile"] == "lower-case-on-windows"  # the input is not modified

@@ -67,40 +67,15 @@ def test_env_mode_restarts_daprd_once_per_refresh_without_overlap(aws, tmp_path)
     assert stderr.count("ready after") >= 3
 
 
-def test_dapr_run_child_is_stopped_daprd_first(aws, tmp_path):
-    port = _free_port()
-    daprd_log, cli_log = tmp_path / "daprd.log", tmp_path / "cli.log"
-    _install(tmp_path, "daprd", "fake_daprd.py")
-    dapr = _install(tmp_path, "dapr", "fake_dapr.py")
-    profile = short_lived_profile(aws, tmp_path / "state", lifetime=6)
-    env = {"FAKE_DAPR_LOG": str(cli_log), "FAKE_DAPRD_ARGS": f"--port {port} --log {daprd_log} --drain 0.5"}
-    proc = aws.start("--profile", profile, "--mode", "env", "--refresh-margin", "1s", "--stop-timeout", "5s",
-                     "--", dapr, "run", "--app-id", "orders", "--", "python", "app.py", env=env)
-    try:
-        wait_for(lambda: sum(line.startswith("start") for line in _lines(daprd_log)) >= 2, timeout=40,
-                 what="a restart of dapr run")
-        wait_for(lambda: "cli-SIGTERM" in _lines(cli_log), timeout=10, what="the CLI stopped")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(15)
-    assert code == 0, proc.stderr.read()
-    daprd_lines, cli_lines = _lines(daprd_log), _lines(cli_log)
-    assert "cli-killed-daprd" not in cli_lines  # daprd always drained before the CLI got its signal
-    assert daprd_lines.count("SIGTERM") == daprd_lines.count("drained") == 2
-    assert "bind-failed" not in daprd_lines
-    # The user's Ctrl+C reached the CLI once, after daprd had drained.
-    assert cli_lines.count("cli-SIGINT") == 1
-
-
 def test_upstream_failure_keeps_the_child_and_logs_each_change_once(aws, tmp_path, sdk_probes):
     state = tmp_path / "state"
-    # 20-second credentials, refreshed 8 seconds before expiry: the source fails
+    # 30-second credentials, refreshed 15 seconds before expiry: the source fails
     # at the first refresh and recovers on a retry, well before expiry (even on
     # a loaded machine, where each credential_process run takes a while).
-    profile = short_lived_profile(aws, state, lifetime=20)
+    profile = short_lived_profile(aws, state, lifetime=30)
     out_path = tmp_path / "probe.out"
     with open(out_path, "w") as out:
-        proc = aws.start("--profile", profile, "--mode", "endpoint", "--refresh-margin", "8s",
+        proc = aws.start("--profile", profile, "--mode", "endpoint", "--refresh-margin", "15s",
                          *sdk_probes["go-v2"].split(","), "60", stdout=out)
         try:
             wait_for(lambda: "key ASIAPROC" in out_path.read_text(), timeout=20, what="first key")

@@ -128,8 +128,8 @@ def test_windows_cmd_shim_text(setup):
     result = aws.run("shim", "install", "--dir", shim_dir, "--style", "windows", "--profile", "dev", "--powershell",
                      "dapr", env={"PATH": base})
     assert result.returncode == 0, result.stderr
-    python = subprocess.run([DAPR_AWS.replace("dapr-aws", "python"), "-c", "import sys; print(sys.executable)"],
-                            capture_output=True, text=True).stdout.strip()
+    # The shim names the interpreter that runs dapr-aws: the console script's #! line.
+    python = Path(DAPR_AWS).read_text().splitlines()[0][2:].strip()
     expected = (FIXTURES / "dapr.cmd").read_bytes().decode().format(
         version=launcher.__version__, real=str(fake_bin / "dapr"), python=python)
     assert (shim_dir / "dapr.cmd").read_bytes() == expected.encode()

@@ -21,7 +21,9 @@ class FakePlatform:
 
     STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
     STOP_SIGNAL = signal.SIGTERM
+    KILL_SIGNAL = signal.SIGKILL
     REFRESH_SIGNAL = signal.SIGHUP
+    TREE_SCAN = False  # no real processes here
 
     def __init__(self, script):
         self.now = 0.0

@@ -154,7 +154,8 @@ def test_notify_ready_after_health_watchdog_reloading_and_stopping(aws, tmp_path
         assert 0.1 < sorted(gaps)[len(gaps) // 2] < 0.45  # about every 0.2 s (half of WATCHDOG_USEC)
         wait_for(lambda: "RELOADING=1" in listener.fields(), timeout=20, what="RELOADING around a refresh")
         reload_at = listener.times("RELOADING=1")[0]
-        assert any(t >= reload_at for t in listener.times("READY=1")[1:])
+        wait_for(lambda: any(t >= reload_at for t in listener.times("READY=1")[1:]), timeout=5,
+                 what="READY=1 after RELOADING=1")
         sick.write_text("hung")
         time.sleep(0.5)  # let an in-flight ping land
         count = len(listener.times("WATCHDOG=1"))

@@ -19,6 +19,8 @@ from launcher.platform import tree
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 FORWARDED_SIGNALS = STOP_SIGNALS + (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)  # handled signals
 STOP_SIGNAL = signal.SIGTERM
+KILL_SIGNAL = signal.SIGKILL
+TREE_SCAN = True  # look for the child's leftovers by their environment marker
 REFRESH_SIGNAL = signal.SIGHUP  # not forwarded: it means "refresh the credentials now"
 # When the launcher dies without a chance to stop the child (kill -9), the
 # kernel sends this to the child. SIGTERM, not SIGKILL: daprd then shuts

@@ -30,6 +30,8 @@ STOP_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal
                                  getattr(signal, "SIGTERM", None)) if s is not None)
 FORWARDED_SIGNALS = STOP_SIGNALS
 STOP_SIGNAL = getattr(signal, "SIGTERM", 15)
+KILL_SIGNAL = 9  # signal_pid terminates whatever the number
+TREE_SCAN = True  # the job already kills leftovers when released; the scan also covers job-less children
 CREATE_NEW_PROCESS_GROUP = 0x00000200
 
 popen = subprocess.Popen
