@@ -122,12 +122,38 @@ def _session(profile: str | None, region: str | None, fresh: bool = False, inter
         from botocore.exceptions import ProfileNotFound
 
         raise ProfileNotFound(profile=name)
-    cache = {} if fresh else JSONFileCache(os.path.expanduser(CLI_CACHE))
+    cache = {} if fresh else _tolerant_cache(JSONFileCache)(os.path.expanduser(CLI_CACHE))
     resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
     _set_mfa_prompter(resolver, effective_profile(profile), interactive, mfa_code)
     _keep_real_imds_expiry(resolver)
     session.register_component("credential_provider", resolver)
     return session
+
+
+_cache_class = None
+_cache_warned = False
+
+
+def _tolerant_cache(base):
+    """The AWS CLI's cache, where a failed write (read-only home, full disk) only warns, once."""
+    global _cache_class
+    if _cache_class is None:
+        class TolerantCache(base):
+            def __setitem__(self, key, value):
+                global _cache_warned
+                try:
+                    super().__setitem__(key, value)
+                except (OSError, ValueError) as exc:
+                    if not _cache_warned:
+                        _cache_warned = True
+                        import logging
+
+                        logging.getLogger("dapr-aws").warning(
+                            "cannot write the AWS CLI cache in %s (%s); going on without it", CLI_CACHE,
+                            getattr(exc, "strerror", None) or exc)
+
+        _cache_class = TolerantCache
+    return _cache_class
 
 
 def _keep_real_imds_expiry(resolver) -> None:

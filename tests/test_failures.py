@@ -174,3 +174,17 @@ def test_json_log_format_error_is_one_json_line(aws):
 @pytest.mark.parametrize("fmt", ["env", "process"])
 def test_env_command_failures_are_one_line_too(aws, fmt):
     assert_one_line_error(aws.run("env", "--format", fmt, "--profile", "nope"), 78)
+
+
+def test_unwritable_cli_cache_only_warns_once(aws, sts_url):
+    # A file where the cache directory should be: as unwritable as it gets, even for root.
+    (aws.home / ".aws" / "cli").mkdir()
+    (aws.home / ".aws" / "cli" / "cache").write_text("not a directory")
+    aws.credentials("[base]\naws_access_key_id = AKIABASEPROFILE1\naws_secret_access_key = basesecret0123456789\n")
+    aws.config("[profile role]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\n"
+               "region = us-east-1\n")
+    result = aws.run("--profile", "role", "--", "sh", "-c", "echo $AWS_ACCESS_KEY_ID",
+                     env={"AWS_ENDPOINT_URL_STS": sts_url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ASIA")
+    assert result.stderr.count("cannot write the AWS CLI cache") == 1
