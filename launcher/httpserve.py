@@ -73,9 +73,10 @@ class _Connection(asyncio.Protocol):
         self.buffer += data
         while self.transport is not None and not self.transport.is_closing():
             end = self.buffer.find(b"\r\n\r\n")
+            if end > MAX_HEAD or (end < 0 and len(self.buffer) > MAX_HEAD):
+                self._reply(431, b'{"message":"request head too large"}', (), keep=False)
+                return
             if end < 0:
-                if len(self.buffer) > MAX_HEAD:
-                    self._reply(431, b'{"message":"request head too large"}', (), keep=False)
                 return
             head, rest = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
             lines = head.split("\r\n")

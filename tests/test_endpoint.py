@@ -238,3 +238,29 @@ def test_imds_without_a_valid_token_is_401_no_imdsv1(imds, token):
 def test_imds_refuses_foreign_host(imds):
     assert imds.request("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60"},
                         host="169.254.169.254.nip.example")[0] == 403
+
+
+def _raw(served, data: bytes) -> bytes:
+    url = urllib.parse.urlsplit(served.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+    with socket.create_connection((url.hostname, url.port), timeout=5) as s:
+        s.sendall(data)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return reply
+            reply += chunk
+
+
+def test_hostile_requests_are_refused_and_the_server_stays_up(container):
+    served, _ = container
+    huge_header = b"GET " + served.path.encode() + b" HTTP/1.1\r\nX-Junk: " + b"a" * 20000 + b"\r\n\r\n"
+    assert _raw(served, huge_header).startswith(b"HTTP/1.1 431")
+    huge_body = (b"POST " + served.path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
+    assert _raw(served, huge_body).startswith(b"HTTP/1.1 413")
+    assert _raw(served, b"\x16\x03\x01\x02\x00garbage\r\n\r\n").startswith(b"HTTP/1.1 400")
+    for path in ("/../../etc/passwd", served.path + "/../x", served.path + "%00", "/" + "a" * 4000):
+        assert served.request("GET", path, {"Authorization": served.token})[0] == 404
+    for i in range(1000):
+        assert served.request("GET", served.path, {"Authorization": f"guess-{i:04d}"})[0] == 403
+    assert served.request("GET", served.path, {"Authorization": served.token})[0] == 200
