@@ -40,10 +40,12 @@ class Refresher:
     """The current credentials and the schedule of their upstream refresh."""
 
     def __init__(self, initial: Credentials, fetch: Callable[[], Credentials], margin: float = 1200.0,
-                 clock: Callable[[], float] = time.time, rng: Callable[[], float] | None = None):
+                 clock: Callable[[], float] = time.time, rng: Callable[[], float] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.fetch = fetch
         self.margin = margin
-        self.clock = clock
+        self.clock = clock  # wall-clock UTC: only for expiry, which AWS states in wall time
+        self.monotonic = monotonic  # the schedule: immune to wall-clock jumps
         self.rng = rng
         self._current = initial
         self._failures = 0
@@ -52,14 +54,15 @@ class Refresher:
         self._done = threading.Event()
         self._result: str | None = None
         self._expired_logged = False
-        self._schedule(initial, clock())
+        self._schedule(initial, clock(), monotonic())
 
     @property
     def current(self) -> Credentials:
         """The newest good credentials (safe to read from any thread)."""
         return self._current
 
-    def _schedule(self, creds: Credentials, fetched_at: float) -> None:
+    def _schedule(self, creds: Credentials, fetched_at: float, fetched_mono: float) -> None:
+        """Due time on the monotonic clock, from the lifetime left at `fetched_at` (wall)."""
         if creds.expires is None:
             self._due_at = None  # long-lived keys: only SIGHUP refreshes them
             return
@@ -70,13 +73,13 @@ class Refresher:
 
             self.rng = random.random
         jitter = self.rng() * min(JITTER_CAP, 0.05 * lead)
-        self._due_at = fetched_at + lead - jitter
+        self._due_at = fetched_mono + lead - jitter
 
     def seconds_until_due(self) -> float | None:
         """How long until the next attempt; None when nothing is scheduled."""
         if self._due_at is None or self.in_flight:
             return None
-        return max(0.0, self._due_at - self.clock())
+        return max(0.0, self._due_at - self.monotonic())
 
     def due(self) -> bool:
         left = self.seconds_until_due()
@@ -84,7 +87,7 @@ class Refresher:
 
     def request_now(self) -> None:
         """Refresh at the next opportunity (SIGHUP)."""
-        self._due_at = self.clock()
+        self._due_at = self.monotonic()
 
     def expired(self) -> bool:
         """True once the current credentials are past their expiry."""
@@ -126,7 +129,7 @@ class Refresher:
 
     def attempt(self) -> str:
         """Fetch once, synchronously, and update the schedule. Returns the outcome."""
-        started = self.clock()
+        started, started_mono = self.clock(), self.monotonic()
         try:
             fresh = self.fetch()
         except LauncherError as exc:
@@ -145,8 +148,8 @@ class Refresher:
         self._failures = 0
         self._expired_logged = False
         self._current = fresh
-        self._schedule(fresh, started)
-        left = None if self._due_at is None else max(0.0, self._due_at - self.clock())
+        self._schedule(fresh, started, started_mono)
+        left = None if self._due_at is None else max(0.0, self._due_at - self.monotonic())
         log.info("credentials refreshed from %s: %s, expiring %s, next refresh in %s",
                  fresh.source, fresh.access_key, fresh.expires_z() or "never", _human(left))
         return UPDATED
@@ -170,7 +173,7 @@ class Refresher:
         if not quiet:
             self._failures += 1
         delay = min(BACKOFF_CAP, 2.0 ** max(0, self._failures - 1))
-        self._due_at = self.clock() + delay
+        self._due_at = self.monotonic() + delay
 
     def note_expired_once(self) -> bool:
         """True the first time it is called after the credentials expired."""

@@ -39,15 +39,15 @@ def test_refresh_delay(lifetime, margin, expected):
 def test_schedule_with_jitter_bounded():
     clock = Clock()
     for r in (0.0, 0.5, 0.999):
-        refresher = Refresher(creds("A", clock.now + 3600), lambda: None, margin=1200, clock=clock, rng=lambda: r)
+        refresher = Refresher(creds("A", clock.now + 3600), lambda: None, margin=1200, clock=clock, monotonic=clock, rng=lambda: r)
         due = refresher.seconds_until_due()
         assert 2400 - 30 <= due <= 2400
-    assert Refresher(creds("A", clock.now + 3600), lambda: None, clock=clock, rng=lambda: 0.0).seconds_until_due() == 2400
+    assert Refresher(creds("A", clock.now + 3600), lambda: None, clock=clock, monotonic=clock, rng=lambda: 0.0).seconds_until_due() == 2400
 
 
 def test_long_lived_keys_are_never_due_until_asked():
     clock = Clock()
-    refresher = Refresher(creds("A", None), lambda: creds("B", None), clock=clock, rng=lambda: 0)
+    refresher = Refresher(creds("A", None), lambda: creds("B", None), clock=clock, monotonic=clock, rng=lambda: 0)
     assert refresher.seconds_until_due() is None and not refresher.due()
     refresher.request_now()
     assert refresher.due()
@@ -65,7 +65,7 @@ def test_failures_back_off_to_a_minute_and_log_once_per_change(caplog):
         state["n"] += 1
         return creds(f"N{state['n']}", clock.now + 3600)
 
-    refresher = Refresher(creds("A", clock.now + 3600), fetch, margin=1200, clock=clock, rng=lambda: 0)
+    refresher = Refresher(creds("A", clock.now + 3600), fetch, margin=1200, clock=clock, monotonic=clock, rng=lambda: 0)
     clock.now += 2400
     delays = []
     with caplog.at_level(logging.INFO, logger="dapr-aws"):
@@ -88,7 +88,7 @@ def test_failures_back_off_to_a_minute_and_log_once_per_change(caplog):
 def test_same_credentials_again_are_not_an_update():
     clock = Clock()
     same = creds("A", clock.now + 3600)
-    refresher = Refresher(same, lambda: same, clock=clock, rng=lambda: 0)
+    refresher = Refresher(same, lambda: same, clock=clock, monotonic=clock, rng=lambda: 0)
     refresher.request_now()
     assert refresher.attempt() == UNCHANGED
     assert 0 < refresher.seconds_until_due() <= 60
@@ -96,7 +96,7 @@ def test_same_credentials_again_are_not_an_update():
 
 def test_expiry_is_noted_once():
     clock = Clock()
-    refresher = Refresher(creds("A", clock.now + 10), lambda: None, clock=clock, rng=lambda: 0)
+    refresher = Refresher(creds("A", clock.now + 10), lambda: None, clock=clock, monotonic=clock, rng=lambda: 0)
     assert not refresher.expired() and not refresher.note_expired_once()
     clock.now += 11
     assert refresher.expired()
@@ -108,10 +108,31 @@ def test_background_refresh_wakes_the_caller():
 
     clock = Clock()
     woke = threading.Event()
-    refresher = Refresher(creds("A", clock.now + 3600), lambda: creds("B", clock.now + 7200), clock=clock)
+    refresher = Refresher(creds("A", clock.now + 3600), lambda: creds("B", clock.now + 7200), clock=clock,
+                          monotonic=clock)
     refresher.request_now()
     refresher.begin(woke.set)
     assert woke.wait(5)
     assert refresher.take_result() == UPDATED
     assert refresher.take_result() is None
     assert refresher.current.access_key == "B"
+
+
+def test_a_wall_clock_jump_neither_loops_nor_misses_a_refresh():
+    wall, mono = Clock(), Clock(500.0)
+    calls = []
+
+    def fetch():
+        calls.append(wall.now)
+        return creds(f"N{len(calls)}", wall.now + 3600)
+
+    refresher = Refresher(creds("A", wall.now + 3600), fetch, margin=1200, clock=wall, monotonic=mono, rng=lambda: 0)
+    wall.now -= 7200  # the wall clock jumps back two hours: the schedule does not move
+    mono.now += 2400
+    assert refresher.due()
+    wall.now += 2400
+    assert refresher.attempt() == UPDATED
+    wall.now += 10_000  # and forward: one refresh is not followed by another
+    assert not refresher.due()
+    assert refresher.seconds_until_due() == pytest.approx(2400)
+    assert len(calls) == 1
