@@ -162,3 +162,76 @@ def test_missing_command_is_checked_before_credentials(aws):
     # No credentials at all: the command error still wins (and costs no sign-in).
     result = aws.run("--", "no-such-command-anywhere")
     assert result.returncode == 127
+
+
+def test_ignored_sigterm_kills_the_tree_including_a_detached_grandchild(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path, "--ignore-stop", "--detached-grandchild",
+                                              launcher_args=("--stop-timeout", "1s"))
+    detached = int(next(line for line in _record(record) if line.startswith("detached")).split()[1])
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 128 + signal.SIGKILL
+    for pid in (child_pid, detached):
+        wait_for(lambda: not _alive(pid), timeout=5, what=f"pid {pid} gone")
+
+
+def test_a_burst_of_signals_leaves_the_launcher_up_and_one_stop(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path)
+    for _ in range(100):
+        proc.send_signal(signal.SIGUSR1)
+    wait_for(lambda: "SIGUSR1" in _record(record), what="some SIGUSR1")
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert _record(record).count("SIGTERM") == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_kill_9_in_endpoint_mode_leaves_no_child_and_no_listening_socket(aws, tmp_path):
+    import socket
+    import urllib.parse
+
+    state = tmp_path / "state"
+    aws.config(f"[profile long]\nregion = eu-west-1\n"
+               f"credential_process = {' '.join(helper('credproc', state, '--lifetime', '3600'))}\n")
+    record = tmp_path / "signals.txt"
+    out = tmp_path / "env.json"
+    child = [*helper("sigchild", record)]
+    proc = aws.start("--profile", "long", "--mode", "endpoint", "--", "sh", "-c",
+                     f'echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {out}; exec "$@"', "sh", *child)
+    ready = wait_for(lambda: [line for line in _record(record) if line.startswith("ready")], what="child ready")
+    child_pid = int(ready[0].split()[1])
+    url = urllib.parse.urlsplit(out.read_text().strip())
+    proc.kill()
+    proc.wait(5)
+    wait_for(lambda: not _alive(child_pid), timeout=5, what="child gone")
+    with socket.socket() as s:
+        assert s.connect_ex((url.hostname, url.port)) != 0  # nothing listens there any more
+
+
+def test_secrets_never_in_any_command_line_or_log(aws, tmp_path):
+    state = tmp_path / "state"
+    aws.config(f"[profile long]\nregion = eu-west-1\n"
+               f"credential_process = {' '.join(helper('credproc', state, '--lifetime', '3600'))}\n")
+    record = tmp_path / "signals.txt"
+    proc = aws.start("--log-level", "debug", "--profile", "long", "--mode", "endpoint", "--",
+                     *helper("sigchild", record))
+    wait_for(lambda: any(line.startswith("ready") for line in _record(record)), what="child ready")
+    environ = open(f"/proc/{int(next(line for line in _record(record) if line.startswith('ready')).split()[1])}"
+                   "/environ", "rb").read().split(b"\0")
+    token = next(v for v in environ if v.startswith(b"AWS_CONTAINER_AUTHORIZATION_TOKEN=")).split(b"=", 1)[1]
+    secrets = [token, b"procsecret0001/abcdefghijklmnop", b"proctoken0001+qrstuvwxyz0123456789"]
+    cmdlines = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmdlines.append(open(f"/proc/{pid}/cmdline", "rb").read())
+            except OSError:
+                pass
+    proc.send_signal(signal.SIGHUP)  # a refresh: more log lines
+    wait_for(lambda: (state / "calls").read_text() != "1", timeout=10, what="the refresh")
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(10)
+    log = proc.stderr.read().encode()
+    for secret in secrets:
+        assert all(secret not in c for c in cmdlines)
+        assert secret not in log

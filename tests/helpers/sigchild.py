@@ -1,6 +1,6 @@
 """Child that records every signal it receives in a file (one name per line).
 
-    sigchild.py RECORD [--ignore-stop] [--grandchild] [--stop-exit N]
+    sigchild.py RECORD [--ignore-stop] [--grandchild] [--detached-grandchild] [--stop-exit N]
 
 Writes "ready <pid>" once its handlers are installed. On TERM/INT/QUIT it
 exits with --stop-exit (default 0) unless --ignore-stop is given; with
@@ -34,6 +34,9 @@ for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal
 if "--grandchild" in sys.argv:
     grandchild = subprocess.Popen(["sleep", "1000"])
     record.write(f"grandchild {grandchild.pid}\n")
+if "--detached-grandchild" in sys.argv:  # its own session: out of our process group
+    detached = subprocess.Popen(["sleep", "1001"], start_new_session=True)
+    record.write(f"detached {detached.pid}\n")
 record.write(f"ready {os.getpid()} pgid {os.getpgid(0)}\n")
 while True:
     time.sleep(3600)
