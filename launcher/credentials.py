@@ -142,6 +142,7 @@ def _tolerant_cache(base):
             def __setitem__(self, key, value):
                 global _cache_warned
                 try:
+                    os.makedirs(self._working_dir, mode=0o700, exist_ok=True)  # private, like the files
                     super().__setitem__(key, value)
                 except (OSError, ValueError) as exc:
                     if not _cache_warned:

@@ -150,6 +150,16 @@ def from_botocore(exc: BaseException, profile: str | None) -> LauncherError:
             f"the credential source of profile '{shown}' cannot be run: {exc.strerror or exc}",
             "check the credential_process command in the profile",
         )
+    if isinstance(exc, KeyError):
+        return NoCredentials(
+            f"the credential source of profile '{shown}' returned a reply without {exc}",
+            "check the credential_process, container endpoint or IMDS that serves it",
+        )
+    if isinstance(exc, TypeError) and "offset-naive" in str(exc):
+        return NoCredentials(
+            f"the credential source of profile '{shown}' returned an expiry without a time zone",
+            "expiry times must be UTC with a Z, e.g. 2030-01-01T00:00:00Z",
+        )
     if isinstance(exc, ValueError):
         return NoCredentials(
             f"the credential source of profile '{shown}' returned invalid data: {exc}",

@@ -124,7 +124,7 @@ def _iso(seconds_from_now: float) -> str:
 
 def write_json_0600(path: str, doc: dict) -> None:
     """Write atomically, readable by the owner only, as the AWS CLI does."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:

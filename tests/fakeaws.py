@@ -44,6 +44,7 @@ class FakeAws:
         self.oidc_script = ["ok"]
         self.token_requests: list[dict] = []
         self.forbidden_accounts = {"000000000000"}
+        self.container_reply: tuple[int, str] | None = None  # (status, body) to serve instead
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -110,6 +111,8 @@ class FakeAws:
                 fake.calls[path] += 1
                 if path.startswith("/latest/"):
                     return self._imds(path)
+                if path == "/container-creds" and fake.container_reply is not None:
+                    return self._reply(fake.container_reply[0], fake.container_reply[1], "text/html")
                 if path == "/container-creds":
                     if self.headers.get("Authorization") != fake.CONTAINER_TOKEN:
                         return self._reply(403, '{"message":"bad token"}')

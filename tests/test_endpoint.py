@@ -264,3 +264,17 @@ def test_hostile_requests_are_refused_and_the_server_stays_up(container):
     for i in range(1000):
         assert served.request("GET", served.path, {"Authorization": f"guess-{i:04d}"})[0] == 403
     assert served.request("GET", served.path, {"Authorization": served.token})[0] == 200
+
+
+def test_a_slow_refresh_never_blocks_requests_or_signals(aws, tmp_path):
+    served, state = _serve(aws, tmp_path)
+    (state / "slow").write_text("8")
+    served.proc.send_signal(signal.SIGHUP)  # a refresh that will take 8 seconds
+    started = time.monotonic()
+    for _ in range(50):
+        assert served.request("GET", served.path, {"Authorization": served.token})[0] == 200
+    assert time.monotonic() - started < 3
+    served.proc.send_signal(signal.SIGTERM)
+    stop_started = time.monotonic()
+    assert served.proc.wait(10) == 0
+    assert time.monotonic() - stop_started < 3

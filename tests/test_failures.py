@@ -188,3 +188,18 @@ def test_unwritable_cli_cache_only_warns_once(aws, sts_url):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ASIA")
     assert result.stderr.count("cannot write the AWS CLI cache") == 1
+
+
+@pytest.mark.parametrize("status,body,expected", [
+    (502, "<html><body>502 Bad Gateway</body></html>", "Received non 200 response 502"),
+    (200, "{not json", "Unable to parse JSON"),
+    (200, '{"AccessKeyId": "ASIANOEXPIRY", "SecretAccessKey": "secret0123456789", "Token": "token0123456789"}',
+     "without 'Expiration'"),
+    (200, '{"AccessKeyId": "ASIANAIVE", "SecretAccessKey": "secret0123456789", "Token": "token0123456789", '
+          '"Expiration": "2030-01-01T00:00:00"}', "an expiry without a time zone"),
+])
+def test_garbage_from_the_container_endpoint_is_one_line(aws, fake_aws, status, body, expected):
+    fake_aws.container_reply = (status, body)
+    env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": fake_aws.url + "/container-creds", "AWS_REGION": "us-east-1"}
+    line = assert_one_line_error(aws.run("--", "true", env=env), 77, "secret0123456789")
+    assert expected in line

@@ -82,6 +82,7 @@ def test_assume_role_with_source_profile_uses_sts_and_the_cli_cache(aws, sts_url
     files = list(cache.glob("*.json"))
     assert len(files) == 1, files
     assert stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(cache).st_mode) == 0o700
     # A second run reuses the cached session, as the AWS CLI does.
     second = child_env(aws.run("--profile", "role", *helper("printenv"), env=extra))
     assert second["AWS_ACCESS_KEY_ID"] == first["AWS_ACCESS_KEY_ID"]

@@ -63,6 +63,7 @@ def test_login_device_flow_honours_pending_and_slow_down_and_shares_the_cli_cach
                           "registrationExpiresAt", "refreshToken"}
     assert token["startUrl"] == START and token["expiresAt"].endswith("Z")
     assert _mode(token_file) == 0o600
+    assert _mode(token_file.parent) == 0o700
     registration = _registration_file(aws, "corp", START, ["sso:account:access"])
     assert json.loads(registration.read_text())["clientId"] == "fake-client-id"
     assert _mode(registration) == 0o600

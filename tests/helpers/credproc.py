@@ -5,7 +5,8 @@
 Each call bumps a counter in STATE_DIR/calls and answers with key id
 ASIAPROC<counter> (with --expires: always the same credentials, number 1,
 though calls are still counted). If STATE_DIR/fail exists, it prints that file's text on
-stderr (after a noise line) and exits 1, as a real failing source does.
+stderr (after a noise line) and exits 1, as a real failing source does; if
+STATE_DIR/slow exists, it first sleeps that many seconds.
 """
 
 import datetime
@@ -16,6 +17,11 @@ import sys
 state = sys.argv[1]
 lifetime = int(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 3600
 os.makedirs(state, exist_ok=True)
+slow = os.path.join(state, "slow")
+if os.path.exists(slow):  # a slow identity provider: sleep that many seconds first
+    import time
+
+    time.sleep(float(open(slow).read()))
 fail = os.path.join(state, "fail")
 if os.path.exists(fail):
     with open(fail) as f:
