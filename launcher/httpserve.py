@@ -24,7 +24,8 @@ log = logging.getLogger("dapr-aws")
 
 MAX_HEAD = 16 * 1024
 MAX_BODY = 64 * 1024
-IDLE_TIMEOUT = 60.0
+IDLE_TIMEOUT = 60.0  # an idle keep-alive connection is closed after this
+HEAD_TIMEOUT = 5.0  # a request head must be complete this long after its first byte (slowloris)
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 413: "Payload Too Large", 431: "Request Header Fields Too Large",
            503: "Service Unavailable"}
@@ -54,14 +55,16 @@ class _Connection(asyncio.Protocol):
         self.buffer = b""
         self.transport = None
         self.idle = None
+        self.head_timer = None
 
     def connection_made(self, transport):
         self.transport = transport
         self._touch()
 
     def connection_lost(self, exc):
-        if self.idle is not None:
-            self.idle.cancel()
+        for timer in (self.idle, self.head_timer):
+            if timer is not None:
+                timer.cancel()
 
     def _touch(self):
         if self.idle is not None:
@@ -71,6 +74,14 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data):
         self._touch()
         self.buffer += data
+        if self.head_timer is None:
+            self.head_timer = self.loop.call_later(HEAD_TIMEOUT, self.transport.close)
+        self._process()
+        if not self.buffer and self.head_timer is not None:
+            self.head_timer.cancel()  # nothing half-sent is pending
+            self.head_timer = None
+
+    def _process(self):
         while self.transport is not None and not self.transport.is_closing():
             end = self.buffer.find(b"\r\n\r\n")
             if end > MAX_HEAD or (end < 0 and len(self.buffer) > MAX_HEAD):
@@ -99,6 +110,9 @@ class _Connection(asyncio.Protocol):
             if len(rest) < length:
                 return  # wait for the body
             self.buffer = rest[length:]
+            if self.head_timer is not None:  # a whole request arrived: the next one gets its own clock
+                self.head_timer.cancel()
+                self.head_timer = None
             conn = headers.get("connection", "").lower()
             keep = conn != "close" if version == "HTTP/1.1" else conn == "keep-alive"
             try:
