@@ -186,7 +186,9 @@ def test_a_burst_of_signals_leaves_the_launcher_up_and_one_stop(aws, tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
-def test_kill_9_in_endpoint_mode_leaves_no_child_and_no_listening_socket(aws, tmp_path):
+@pytest.mark.parametrize("mode,var", [("endpoint", "AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+                                      ("imds", "AWS_EC2_METADATA_SERVICE_ENDPOINT")])
+def test_kill_9_in_server_modes_leaves_no_child_and_no_listening_socket(aws, tmp_path, mode, var):
     import socket
     import urllib.parse
 
@@ -196,8 +198,8 @@ def test_kill_9_in_endpoint_mode_leaves_no_child_and_no_listening_socket(aws, tm
     record = tmp_path / "signals.txt"
     out = tmp_path / "env.json"
     child = [*helper("sigchild", record)]
-    proc = aws.start("--profile", "long", "--mode", "endpoint", "--", "sh", "-c",
-                     f'echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {out}; exec "$@"', "sh", *child)
+    proc = aws.start("--profile", "long", "--mode", mode, "--", "sh", "-c",
+                     f'echo "${var}" > {out}; exec "$@"', "sh", *child)
     ready = wait_for(lambda: [line for line in _record(record) if line.startswith("ready")], what="child ready")
     child_pid = int(ready[0].split()[1])
     url = urllib.parse.urlsplit(out.read_text().strip())

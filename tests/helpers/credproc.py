@@ -29,8 +29,9 @@ if os.path.exists(fail):
     sys.exit(1)
 counter_file = os.path.join(state, "calls")
 count = int(open(counter_file).read()) + 1 if os.path.exists(counter_file) else 1
-with open(counter_file, "w") as f:
+with open(counter_file + ".tmp", "w") as f:  # atomically: tests read it while we run
     f.write(str(count))
+os.replace(counter_file + ".tmp", counter_file)
 if "--expires" in sys.argv:
     count = 1
 doc = {
