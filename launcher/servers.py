@@ -51,6 +51,7 @@ class CredentialServer:
         """Only the variables we set (for `dapr-aws serve` to print)."""
         full = self.child_env({})
         full.pop(childenv.ACTIVE_MARKER, None)
+        full.pop(childenv.TREE_MARKER, None)  # only meaningful for our own children
         return full
 
     def close(self) -> None:

@@ -289,3 +289,9 @@ def test_a_half_sent_request_head_is_dropped_after_the_header_timeout(container)
         assert slow.recv(100) == b""  # closed by the server
         assert 4 < time.monotonic() - started < 10
     assert served.request("GET", served.path, {"Authorization": served.token})[0] == 200
+
+
+def test_serve_prints_only_what_a_client_needs(container):
+    served, _ = container
+    assert set(served.vars) == {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}
