@@ -56,7 +56,8 @@ def main() -> None:
     if args.write_docs:
         machine = (f"{platform.machine()}, {os.cpu_count()} cores, {benchlib.cpu_model()}, "
                    f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
-        report.write_markdown(ROOT / "docs" / "benchmarks.md", machine, " ".join(["scripts/bench", *sys.argv[1:]]))
+        shown = [a for i, a in enumerate(sys.argv[1:]) if a != "--peer" and (i == 0 or sys.argv[i] != "--peer")]
+        report.write_markdown(ROOT / "docs" / "benchmarks.md", machine, " ".join(["scripts/bench", *shown]))
 
 
 if __name__ == "__main__":
