@@ -16,9 +16,22 @@ import sys
 
 import click
 
-from launcher import __version__, logs
-from launcher.durations import Duration
+from launcher import __version__, durations, logs
 from launcher.errors import EXIT_INTERNAL, LauncherError
+
+
+class Duration(click.ParamType):
+    """click parameter type for durations, giving seconds as a float."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            return durations.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 MODES = ("auto", "env", "endpoint", "imds")
 ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
@@ -347,7 +360,7 @@ def main(args=None, prog_name: str = "dapr-aws") -> None:
     """Console-script entry point: exit with the command's code, one-line errors."""
     try:
         code = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
-    except click.ClickException as exc:
+    except (click.ClickException, LauncherError) as exc:
         exc.show()
         code = exc.exit_code
     except click.exceptions.Abort:
@@ -356,8 +369,9 @@ def main(args=None, prog_name: str = "dapr-aws") -> None:
     except KeyboardInterrupt:
         code = 130
     except Exception as exc:  # a bug: one line, the traceback only at debug level
+        from launcher.errors import internal
+
         logs.get_logger().debug("internal error", exc_info=True)
-        LauncherError(f"internal error: {type(exc).__name__}: {exc}",
-                      "run with --log-level debug and report it", exit_code=EXIT_INTERNAL).show()
+        internal(exc).show()
         code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else 0)

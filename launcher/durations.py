@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import click
-
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -19,16 +17,3 @@ def parse(text: str) -> float:
         raise ValueError(f"{text!r} is not a duration (examples: 90, 90s, 15m, 1h)")
     return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
 
-
-class Duration(click.ParamType):
-    """click parameter type for durations, giving seconds as a float."""
-
-    name = "duration"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)):
-            return float(value)
-        try:
-            return parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)

@@ -17,8 +17,6 @@ Any other code is the child's own exit code (128+N when a signal N killed it).
 
 from __future__ import annotations
 
-import click
-
 from launcher.redact import redact
 
 EXIT_USAGE = 2
@@ -31,13 +29,18 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 
-class LauncherError(click.ClickException):
-    """An expected failure: a message, a remedy and an exit code."""
+class LauncherError(Exception):
+    """An expected failure: a message, a remedy and an exit code.
+
+    Not a click exception on purpose: the start-up path of `dapr-aws -- cmd`
+    does not import click at all (see fastpath.py); cli.main() shows both kinds.
+    """
 
     exit_code = EXIT_INTERNAL
 
     def __init__(self, message: str, remedy: str | None = None, exit_code: int | None = None):
-        super().__init__(redact(message))
+        self.message = redact(message)
+        super().__init__(self.message)
         self.remedy = redact(remedy) if remedy else None
         if exit_code is not None:
             self.exit_code = exit_code
@@ -49,7 +52,8 @@ class LauncherError(click.ClickException):
             text += f"; {self.remedy}"
         return " ".join(text.split())
 
-    def show(self, file=None) -> None:  # noqa: D102 - click's hook
+    def show(self, file=None) -> None:
+        """Print the one line on stderr."""
         from launcher import logs
 
         logs.print_error(self)
@@ -167,6 +171,12 @@ def from_botocore(exc: BaseException, profile: str | None) -> LauncherError:
         )
     return LauncherError(f"unexpected error while resolving credentials: {type(exc).__name__}: {exc}",
                          "run with --log-level debug and report it")
+
+
+def internal(exc: BaseException) -> LauncherError:
+    """The one line for a bug: what was raised, and how to report it."""
+    return LauncherError(f"internal error: {type(exc).__name__}: {exc}", "run with --log-level debug and report it",
+                         exit_code=EXIT_INTERNAL)
 
 
 def no_credentials(profile: str | None) -> NoCredentials:

@@ -1,0 +1,76 @@
+"""The click-free fast path parses a plain run exactly as cli.py's click parser does,
+and hands everything else to click."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from launcher import execute, fastpath
+from launcher.cli import cli
+
+CASES = [
+    (["--", "daprd", "--app-id", "a"], {}),
+    (["daprd", "--app-id", "a", "--profile", "child-flag"], {}),
+    (["--profile", "dev", "--region", "eu-west-1", "--mode", "endpoint", "--", "dapr", "run"], {}),
+    (["--stop-timeout", "1m", "--refresh-margin=90s", "--restart", "on-failure", "--on-expiry", "stop",
+      "--ready-url", "http://127.0.0.1:3500/v1.0/healthz", "--endpoint-port", "8123", "--no-login",
+      "--no-checks", "--mfa-code", "123456", "--log-level", "debug", "--log-format", "json", "x"], {}),
+    (["exec", "--profile", "p", "--", "x"], {}),
+    (["--profile", "outer", "exec", "--profile", "inner", "x"], {}),
+    (["--login", "x"], {"DAPR_AWS_PROFILE": "fromenv", "DAPR_AWS_MODE": "imds", "DAPR_AWS_STOP_TIMEOUT": "2m"}),
+    (["--profile", "cli", "x"], {"DAPR_AWS_PROFILE": "fromenv"}),
+]
+
+
+def _click_options(args, env, monkeypatch):
+    seen = {}
+
+    def capture(options):
+        seen["options"] = options
+        return 0
+
+    monkeypatch.setattr(execute, "run", capture)
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    return seen["options"]
+
+
+@pytest.mark.parametrize("args,env", CASES)
+def test_fast_path_agrees_with_click(monkeypatch, args, env):
+    for name in list(__import__("os").environ):
+        if name.startswith("DAPR_AWS_"):
+            monkeypatch.delenv(name)
+    expected = _click_options(args, env, monkeypatch)
+    parsed = fastpath.parse(args, env)
+    assert parsed is not None
+    got = execute.ExecOptions(
+        argv=parsed["argv"], profile=parsed["profile"], region=parsed["region"], mode=parsed["mode"],
+        stop_timeout=parsed["stop_timeout"], refresh_margin=parsed["refresh_margin"], on_expiry=parsed["on_expiry"],
+        restart=parsed["restart"], ready_url=parsed["ready_url"], endpoint_port=parsed["endpoint_port"],
+        login=parsed["login"], mfa_code=parsed["mfa_code"], checks=parsed["checks"])
+    assert got == expected
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--help"], ["-h"], ["--version"], ["env"], ["doctor", "--offline"], ["--profile", "p", "whoami"],
+    ["--bogus", "x"], ["--mode", "teleport", "x"], ["--stop-timeout", "soon", "x"], ["--endpoint-port", "99999", "x"],
+    ["--profile"], ["--", ], ["shim", "list"]])
+def test_everything_else_goes_to_click(args):
+    assert fastpath.parse(args, {}) is None
+
+
+def test_boolean_mirrors_go_to_click():
+    assert fastpath.parse(["x"], {"DAPR_AWS_CHECKS": "0"}) is None
+
+
+def test_the_installed_command_does_not_import_click_on_the_fast_path(aws):
+    import subprocess
+    import sys
+
+    aws.static_default()
+    code = ("import runpy, sys; sys.argv = ['dapr-aws', '--region', 'us-east-1', '--', 'true']\n"
+            "try:\n    runpy.run_module('launcher', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('click' in sys.modules, 'boto3' in sys.modules, 'launcher.httpserve' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], env=aws.env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "False False False", result.stderr
