@@ -20,10 +20,11 @@ def serve(refresher, mode: str, port: int, fmt: str, out=sys.stdout) -> int:
     plat = platform.current()
     pending: list[int] = []
     with CredentialServer(mode, refresher, port) as server:
+        # Handlers first: a client may signal us as soon as it has read what we print.
+        plat.install_handlers(pending.append)
         out.write(exports.render_vars(server.client_vars(), fmt))
         out.flush()
         log.info("serving %s credentials on 127.0.0.1:%d; stop with Ctrl+C", mode, server.port)
-        plat.install_handlers(pending.append)
         try:
             while True:
                 while pending:
