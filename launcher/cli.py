@@ -18,6 +18,7 @@ import click
 
 from launcher import __version__, durations, logs
 from launcher.errors import EXIT_INTERNAL, LauncherError
+from launcher.fastpath import CHOICES, MODES  # one definition for both parsers
 
 
 class Duration(click.ParamType):
@@ -33,7 +34,6 @@ class Duration(click.ParamType):
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
-MODES = ("auto", "env", "endpoint", "imds")
 ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -44,9 +44,9 @@ _EXEC_OPTIONS = {
     "mode": (dict(type=click.Choice(MODES), default="auto"), "How credentials reach the child."),
     "stop-timeout": (dict(type=Duration(), default="15s"), "Grace period after the stop signal, then kill."),
     "refresh-margin": (dict(type=Duration(), default="20m"), "Refresh credentials this long before expiry."),
-    "on-expiry": (dict(type=click.Choice(("keep", "stop")), default="keep"),
+    "on-expiry": (dict(type=click.Choice(CHOICES["on_expiry"]), default="keep"),
                   "When credentials expired and no new ones came: keep the child, or stop it (exit 77)."),
-    "restart": (dict(type=click.Choice(("no", "on-failure", "always")), default="no"),
+    "restart": (dict(type=click.Choice(CHOICES["restart"]), default="no"),
                 "Restart the child when it exits by itself."),
     "ready-url": (dict(default=None), "Poll this URL after each start and log when it answers 2xx."),
     "endpoint-port": (dict(type=click.IntRange(0, 65535), default=0), "Port of the credential endpoint (0: any)."),
@@ -132,11 +132,7 @@ def exec_(obj, command, **given):
     from launcher import execute
 
     o = _merge(obj, **given)
-    return execute.run(execute.ExecOptions(
-        argv=list(command), profile=o["profile"], region=o["region"], mode=o["mode"],
-        stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
-        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
-        mfa_code=o["mfa_code"], checks=o["checks"]))
+    return execute.run(execute.ExecOptions.from_values(command, o))
 
 
 @cli.command("env", context_settings=CONTEXT)
@@ -302,12 +298,7 @@ def shim_run(obj, name, recorded, shim_dir, args):
     real = shim.resolve_at_run_time(name, recorded, shim_dir)
     if args and args[0] == "--":  # the shim's own separator; later ones belong to the command
         args = args[1:]
-    o = obj
-    return execute.run(execute.ExecOptions(
-        argv=[real, *args], profile=o["profile"], region=o["region"], mode=o["mode"],
-        stop_timeout=o["stop_timeout"], refresh_margin=o["refresh_margin"], on_expiry=o["on_expiry"],
-        restart=o["restart"], ready_url=o["ready_url"], endpoint_port=o["endpoint_port"], login=o["login"],
-        mfa_code=o["mfa_code"], checks=o["checks"]))
+    return execute.run(execute.ExecOptions.from_values([real, *args], obj))
 
 
 @cli.command("doctor", context_settings=CONTEXT)

@@ -52,7 +52,7 @@ class LauncherError(Exception):
             text += f"; {self.remedy}"
         return " ".join(text.split())
 
-    def show(self, file=None) -> None:
+    def show(self) -> None:
         """Print the one line on stderr."""
         from launcher import logs
 

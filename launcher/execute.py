@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from launcher import childenv, command, credentials, platform, stopping
 from launcher.refresh import Refresher
 from launcher.supervisor import Policy, Supervisor
 
 log = logging.getLogger("dapr-aws")
-
-MODES = ("auto", "env", "endpoint", "imds")
-
 
 @dataclass(frozen=True)
 class ExecOptions:
@@ -36,6 +33,12 @@ class ExecOptions:
     login: bool | None = None  # None: offer on a terminal; True: sign in when needed; False: never
     mfa_code: str | None = None
     checks: bool = True  # check the Dapr components of a daprd / dapr run command first
+
+    @classmethod
+    def from_values(cls, argv: list[str], values: dict) -> "ExecOptions":
+        """From parsed option values (cli.py's or fastpath.py's), keyed by field name."""
+        return cls(argv=list(argv), **{f.name: values[f.name] for f in fields(cls) if f.name in values
+                                       and f.name != "argv"})
 
 
 def choose_mode(requested: str, creds: credentials.Credentials) -> str:
@@ -125,13 +128,13 @@ def _systemd_observer(refresher: Refresher, opts: ExecOptions):
 
 def _check_components(argv: list[str]) -> None:
     """Warn about Dapr components that would defeat our credentials (daprd and dapr run only)."""
-    name = os.path.basename(argv[0]).lower().removesuffix(".exe")
-    if name not in ("daprd", "dapr") or (name == "dapr" and "run" not in argv[1:]):
+    kind = stopping.dapr_kind(argv)
+    if kind is None:
         return
     from launcher import components
 
     paths = components.resources_paths(argv)
-    if not paths and name == "dapr":
+    if not paths and kind == "dapr run":
         paths = [components.DEFAULT_PATHS[0]]  # dapr run's default
     findings = components.check(paths)
     for finding in findings:

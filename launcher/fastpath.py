@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 
-from launcher import durations
+from launcher import durations, logs
 
 MODES = ("auto", "env", "endpoint", "imds")
+# The choices of the run options, shared with cli.py's click options.
 CHOICES = {
     "mode": MODES, "on_expiry": ("keep", "stop"), "restart": ("no", "on-failure", "always"),
-    "log_level": ("debug", "info", "warning", "error"), "log_format": ("text", "json"),
+    "log_level": logs.LEVELS, "log_format": logs.FORMATS,
 }
 DEFAULTS = {
     "profile": None, "region": None, "mode": "auto", "stop_timeout": "15s", "refresh_margin": "20m",
@@ -108,12 +109,7 @@ def _validate(key: str, raw):
 
 def run(options: dict) -> int:
     """Configure logging and run the command, as cli.exec_ does."""
-    from launcher import execute, logs
+    from launcher import execute
 
     logs.configure(options["log_level"], options["log_format"])
-    return execute.run(execute.ExecOptions(
-        argv=options["argv"], profile=options["profile"], region=options["region"], mode=options["mode"],
-        stop_timeout=options["stop_timeout"], refresh_margin=options["refresh_margin"],
-        on_expiry=options["on_expiry"], restart=options["restart"], ready_url=options["ready_url"],
-        endpoint_port=options["endpoint_port"], login=options["login"], mfa_code=options["mfa_code"],
-        checks=options["checks"]))
+    return execute.run(execute.ExecOptions.from_values(options["argv"], options))

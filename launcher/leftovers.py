@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
+from launcher.stopping import is_daprd_argv
+
 MARKER_VAR = "DAPR_AWS_LAUNCHER_PID"
 
 
@@ -42,7 +44,7 @@ def _scan_proc(me: int) -> list[tuple[int, bool]]:
                 argv = f.read().split(b"\0")
         except OSError:  # gone, or not ours to read
             continue
-        found.append((int(name), _is_daprd([a.decode(errors="replace") for a in argv[:2]])))
+        found.append((int(name), is_daprd_argv([a.decode(errors="replace") for a in argv[:2]])))
     return found
 
 
@@ -57,12 +59,8 @@ def _scan_psutil(me: int) -> list[tuple[int, bool]]:
                 continue
             if proc.status() == psutil.STATUS_ZOMBIE:
                 continue
-            found.append((proc.pid, _is_daprd(proc.cmdline()[:2])))
+            found.append((proc.pid, is_daprd_argv(proc.cmdline())))
         except (psutil.Error, OSError):
             continue
     return found
 
-
-def _is_daprd(argv: list[str]) -> bool:
-    names = {os.path.basename(a).lower().removesuffix(".exe") for a in argv if a}
-    return "daprd" in names

@@ -9,17 +9,28 @@ descendants, wait for them to exit, and only then signal the CLI.
 from __future__ import annotations
 
 import ntpath
-import os
+
+
+def dapr_kind(argv: list[str]) -> str | None:
+    """"daprd", "dapr run" or None, from a command line (any path, either separator, .exe or not)."""
+    if not argv:
+        return None
+    name = ntpath.basename(argv[0]).lower().removesuffix(".exe")
+    if name == "daprd":
+        return "daprd"
+    if name == "dapr" and "run" in argv[1:]:
+        return "dapr run"
+    return None
 
 
 def is_dapr_run(argv: list[str]) -> bool:
-    """True for `dapr run ...` (any path to the dapr CLI, with or without .exe)."""
-    if not argv:
-        return False
-    name = os.path.basename(argv[0]).lower()
-    if name.endswith(".exe"):
-        name = name[:-4]
-    return name == "dapr" and "run" in argv[1:]
+    """True for `dapr run ...`."""
+    return dapr_kind(argv) == "dapr run"
+
+
+def is_daprd_argv(argv: list[str]) -> bool:
+    """True for a process whose program, or script run by an interpreter, is daprd."""
+    return any(ntpath.basename(a).lower().removesuffix(".exe") == "daprd" for a in argv[:2] if a)
 
 
 def shutdown_url(argv: list[str]) -> str | None:
@@ -36,19 +47,17 @@ def health_url(argv: list[str]) -> str | None:
 
 def dapr_http_port(argv: list[str]) -> str | None:
     """--dapr-http-port (or `dapr run -H`), else 3500 for daprd itself, else None."""
-    if not argv:
-        return None
-    name = ntpath.basename(argv[0]).lower().removesuffix(".exe")  # either separator, any OS
-    if name not in ("daprd", "dapr") or (name == "dapr" and "run" not in argv[1:]):
+    kind = dapr_kind(argv)
+    if kind is None:
         return None
     port = None
     for i, arg in enumerate(argv):
         if arg == "--":
             break  # what follows belongs to the app
         key, eq, value = arg.partition("=")
-        if key in ("--dapr-http-port", "-dapr-http-port") or (key == "-H" and name == "dapr"):
+        if key in ("--dapr-http-port", "-dapr-http-port") or (key == "-H" and kind == "dapr run"):
             port = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
-    if port is None and name == "daprd":
+    if port is None and kind == "daprd":
         port = "3500"  # daprd's default HTTP port
     return port if port and port.isdigit() else None
 
@@ -64,17 +73,11 @@ def daprd_descendants(pid: int) -> list[int]:
     found = []
     for child in children:
         try:
-            names = {child.name().lower()}
-            cmdline = child.cmdline()
-            if cmdline:
-                names.add(os.path.basename(cmdline[0]).lower())
-                # A stand-in daprd may be a script run by an interpreter.
-                if len(cmdline) > 1:
-                    names.add(os.path.basename(cmdline[1]).lower())
+            # The process name, or a script run by an interpreter (a stand-in daprd).
+            if is_daprd_argv([child.name()]) or is_daprd_argv(child.cmdline()):
+                found.append(child.pid)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        if names & {"daprd", "daprd.exe"}:
-            found.append(child.pid)
     return found
 
 

@@ -31,10 +31,6 @@ class Notifier:
         self._sock = None
         self._lock = threading.Lock()
 
-    @property
-    def active(self) -> bool:
-        return self.address is not None
-
     def notify(self, *fields: str) -> None:
         if not self.address:
             return
@@ -68,7 +64,6 @@ class SystemdObserver:
         self.stop_timeout = stop_timeout
         self.ready_url = ready_url
         self.proc = None
-        self._ready_sent = False
 
     def status(self) -> str:
         c = self.refresher.current if self.refresher is not None else None
@@ -85,7 +80,6 @@ class SystemdObserver:
 
     def ready(self, _took: float | None = None) -> None:
         self.n.notify("READY=1", self.status())
-        self._ready_sent = True
 
     def refreshing(self) -> None:
         self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", self.status())

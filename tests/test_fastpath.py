@@ -44,11 +44,7 @@ def test_fast_path_agrees_with_click(monkeypatch, args, env):
     expected = _click_options(args, env, monkeypatch)
     parsed = fastpath.parse(args, env)
     assert parsed is not None
-    got = execute.ExecOptions(
-        argv=parsed["argv"], profile=parsed["profile"], region=parsed["region"], mode=parsed["mode"],
-        stop_timeout=parsed["stop_timeout"], refresh_margin=parsed["refresh_margin"], on_expiry=parsed["on_expiry"],
-        restart=parsed["restart"], ready_url=parsed["ready_url"], endpoint_port=parsed["endpoint_port"],
-        login=parsed["login"], mfa_code=parsed["mfa_code"], checks=parsed["checks"])
+    got = execute.ExecOptions.from_values(parsed["argv"], parsed)
     assert got == expected
 
 
