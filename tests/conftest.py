@@ -102,6 +102,20 @@ class Aws:
         kwargs.setdefault("stderr", subprocess.PIPE)
         return subprocess.Popen([DAPR_AWS, *map(str, args)], env=self._env(env), text=True, cwd=self.root, **kwargs)
 
+    def sso_token(self, key: str, start_url: str, expires_in: float, access: str | None = None, **extra) -> Path:
+        """A token in the SSO cache as the AWS CLI writes it: sha1(session name or start URL).json."""
+        import hashlib
+        import json
+
+        from tests.fakeaws import FakeAws
+
+        path = self.home / ".aws" / "sso" / "cache" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"startUrl": start_url, "region": "us-east-1", "accessToken": access or FakeAws.SSO_TOKEN,
+               "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in)), **extra}
+        path.write_text(json.dumps(doc))
+        return path
+
     def static_default(self, key="AKIASTATICDEFAULT1", secret="staticsecret/0123456789abcdef+XYZ") -> tuple[str, str]:
         """A [default] profile with long-lived keys; returns (key, secret)."""
         self.credentials(f"[default]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")

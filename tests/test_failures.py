@@ -3,7 +3,6 @@ with the remedy, no traceback and no secret."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import socket
 import time
@@ -38,18 +37,10 @@ def test_sso_token_missing(aws):
     assert "dapr-aws login --profile sso" in line
 
 
-def _write_sso_token(aws, key, expires_in, token="sso-access-token-0123456789abcdef"):
-    cache = aws.home / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    doc = {"startUrl": "https://x.awsapps.com/start", "region": "us-east-1", "accessToken": token,
-           "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))}
-    (cache / (hashlib.sha1(key.encode()).hexdigest() + ".json")).write_text(json.dumps(doc))
-
-
 def test_sso_token_expired(aws):
     aws.config("[profile old]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"
                "sso_account_id = 123456789012\nsso_role_name = Dev\n")
-    _write_sso_token(aws, "https://x.awsapps.com/start", -60)
+    aws.sso_token("https://x.awsapps.com/start", "https://x.awsapps.com/start", -60)
     line = assert_one_line_error(aws.run("--profile", "old", "--", "true"), 75)
     assert "expired" in line and "dapr-aws login --profile old" in line
 
@@ -57,7 +48,8 @@ def test_sso_token_expired(aws):
 def test_sso_portal_rejects_the_token(aws, fake_aws):
     aws.config("[profile old]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"
                "sso_account_id = 123456789012\nsso_role_name = Dev\n")
-    _write_sso_token(aws, "https://x.awsapps.com/start", 3600, token="revoked-token-0123456789")
+    aws.sso_token("https://x.awsapps.com/start", "https://x.awsapps.com/start", 3600,
+                  access="revoked-token-0123456789")
     result = aws.run("--profile", "old", "--", "true", env={"AWS_ENDPOINT_URL_SSO": fake_aws.url})
     line = assert_one_line_error(result, 75, "revoked-token-0123456789")
     assert "dapr-aws login --profile old" in line

@@ -3,7 +3,6 @@ reaches the child as environment variables (the `env` mode)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -119,22 +118,12 @@ def test_web_identity_from_environment_is_scrubbed_from_child(aws, sts_url):
         assert gone not in env
 
 
-def _sso_token(aws, key: str, start_url: str, expires_in: int) -> None:
-    cache = aws.home / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
-    from tests.fakeaws import FakeAws
-
-    doc = {"startUrl": start_url, "region": "us-east-1", "accessToken": FakeAws.SSO_TOKEN, "expiresAt": expires}
-    (cache / (hashlib.sha1(key.encode()).hexdigest() + ".json")).write_text(json.dumps(doc))
-
-
 def test_sso_session_uses_the_cached_sign_in(aws, fake_aws):
     start = "https://example.awsapps.com/start"
     aws.config("[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n"
                "sso_role_name = Dev\nregion = eu-west-1\n"
                f"[sso-session corp]\nsso_start_url = {start}\nsso_region = us-east-1\n")
-    _sso_token(aws, "corp", start, 3600)
+    aws.sso_token("corp", start, 3600)
     env = child_env(aws.run("--profile", "sso", *helper("printenv"), env={"AWS_ENDPOINT_URL_SSO": fake_aws.url}))
     assert env["AWS_ACCESS_KEY_ID"].startswith("ASIASSO")
     assert env["AWS_CREDENTIAL_EXPIRATION"].endswith("Z")
@@ -145,7 +134,7 @@ def test_legacy_sso_profile_uses_the_cached_sign_in(aws, fake_aws):
     start = "https://legacy.awsapps.com/start"
     aws.config(f"[profile old]\nsso_start_url = {start}\nsso_region = us-east-1\n"
                "sso_account_id = 123456789012\nsso_role_name = Dev\nregion = eu-west-1\n")
-    _sso_token(aws, start, start, 3600)
+    aws.sso_token(start, start, 3600)
     env = child_env(aws.run("--profile", "old", *helper("printenv"), env={"AWS_ENDPOINT_URL_SSO": fake_aws.url}))
     assert env["AWS_ACCESS_KEY_ID"].startswith("ASIASSO")
 

@@ -145,18 +145,9 @@ def test_sign_in_is_offered_on_a_terminal_before_the_child_starts(aws, sso, answ
         assert "CHILD-RAN" not in out and "dapr-aws login --profile sso" in out
 
 
-def _write_token(aws, key, start, expires_in, **extra):
-    path = _cache(aws, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"startUrl": start, "region": "us-east-1", "accessToken": extra.pop("access", "stale-token-0123456789"),
-           "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in)), **extra}
-    path.write_text(json.dumps(doc))
-    return path
-
-
 def test_botocore_renews_an_expiring_session_token_with_its_refresh_token(aws, sso):
     sso.refresh_tokens.add("good-refresh-token-0123456789")
-    path = _write_token(aws, "corp", START, 300, clientId="fake-client-id", clientSecret="s" * 20,
+    path = aws.sso_token("corp", START, 300, clientId="fake-client-id", clientSecret="s" * 20,
                         registrationExpiresAt="2099-01-01T00:00:00Z", refreshToken="good-refresh-token-0123456789")
     env = json.loads(aws.run("--profile", "sso", *helper("printenv")).stdout)["env"]
     assert env["AWS_ACCESS_KEY_ID"].startswith("ASIASSO")
@@ -165,27 +156,27 @@ def test_botocore_renews_an_expiring_session_token_with_its_refresh_token(aws, s
 
 
 def test_expired_session_whose_refresh_token_is_refused(aws, sso):
-    _write_token(aws, "corp", START, -60, clientId="fake-client-id", clientSecret="s" * 20,
+    aws.sso_token("corp", START, -60, clientId="fake-client-id", clientSecret="s" * 20,
                  registrationExpiresAt="2099-01-01T00:00:00Z", refreshToken="revoked-refresh-token-0123")
     line = assert_one_line_error(aws.run("--profile", "sso", "--", "true"), 75, "revoked-refresh-token-0123")
     assert "refresh token could not renew it" in line and "dapr-aws login --profile sso" in line
 
 
 def test_expired_session_without_refresh_token(aws, sso):
-    _write_token(aws, "corp", START, -60)
+    aws.sso_token("corp", START, -60)
     line = assert_one_line_error(aws.run("--profile", "sso", "--", "true"), 75)
     assert "expired at" in line and "refresh token" not in line
 
 
 def test_account_or_role_not_assigned(aws, sso):
-    _write_token(aws, "corp", START, 3600, access=sso.SSO_TOKEN)
+    aws.sso_token("corp", START, 3600, access=sso.SSO_TOKEN)
     line = assert_one_line_error(aws.run("--profile", "denied", "--", "true"), 77)
     assert "sso_account_id and sso_role_name" in line
 
 
 def test_a_long_run_recovers_after_a_new_sign_in(aws, sso, tmp_path):
     sso.lifetime = 6  # role credentials from the portal live 6 seconds
-    _write_token(aws, "corp", START, 3600, access=sso.SSO_TOKEN)
+    aws.sso_token("corp", START, 3600, access=sso.SSO_TOKEN)
     record = tmp_path / "signals.txt"
     proc = aws.start("--profile", "sso", "--mode", "endpoint", "--refresh-margin", "1s",
                      "--", *helper("sigchild", record))
@@ -196,7 +187,7 @@ def test_a_long_run_recovers_after_a_new_sign_in(aws, sso, tmp_path):
 
         wait_for(lambda: "credential refresh failed" in _peek(proc), timeout=20, what="the failure logged")
         # Someone signs in again in another terminal: a new token in the shared cache.
-        _write_token(aws, "corp", START, 3600, access=sso.new_sso_token()["accessToken"])
+        aws.sso_token("corp", START, 3600, access=sso.new_sso_token()["accessToken"])
         wait_for(lambda: "recovered" in _peek(proc), timeout=90, what="recovery")
     finally:
         proc.send_signal(signal.SIGTERM)
