@@ -85,6 +85,10 @@ def run(opts: ExecOptions) -> int:
     executable = command.locate(opts.argv[0], os.environ.get("PATH"))
     if os.environ.get(childenv.ACTIVE_MARKER) == "1":
         return _pass_through(opts, executable)
+    if opts.ready_url:
+        from launcher import readiness
+
+        readiness.validate(opts.ready_url)  # a typo fails now, not after a sign-in
     if opts.checks:
         _check_components(opts.argv)
     refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin, opts.login, opts.mfa_code)

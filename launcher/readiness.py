@@ -15,6 +15,19 @@ from collections.abc import Callable
 log = logging.getLogger("dapr-aws")
 
 
+def validate(url: str) -> str:
+    """An http(s) URL with a host, or a usage error naming the remedy."""
+    from urllib.parse import urlsplit
+
+    from launcher.errors import EXIT_USAGE, LauncherError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LauncherError(f"--ready-url {url!r} is not an http:// URL",
+                            "e.g. --ready-url http://127.0.0.1:3500/v1.0/healthz", exit_code=EXIT_USAGE)
+    return url
+
+
 class ReadyProbe:
     """Polls `url` after each start and reports readiness once per start."""
 

@@ -62,6 +62,10 @@ def render(name: str, command: list[str], user: str | None = None, dynamic_user:
     if not command or not os.path.isabs(command[0]):
         raise LauncherError("the command must start with an absolute path (systemd needs one)",
                             "e.g. -- /usr/local/bin/daprd --app-id orders", exit_code=2)
+    if ready_url:
+        from launcher import readiness
+
+        readiness.validate(ready_url)
     if dynamic_user and profile:
         raise ConfigError("--dynamic-user has no home directory, so no ~/.aws for --profile",
                           "use --user with a home, or the instance profile (no --profile)")

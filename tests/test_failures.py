@@ -195,3 +195,9 @@ def test_garbage_from_the_container_endpoint_is_one_line(aws, fake_aws, status, 
     env = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": fake_aws.url + "/container-creds", "AWS_REGION": "us-east-1"}
     line = assert_one_line_error(aws.run("--", "true", env=env), 77, "secret0123456789")
     assert expected in line
+
+
+def test_ready_url_that_is_not_a_url_is_a_usage_error(aws):
+    aws.static_default()
+    line = assert_one_line_error(aws.run("--region", "us-east-1", "--ready-url", "foo", "--", "true"), 2)
+    assert "--ready-url" in line and "http://127.0.0.1:3500/v1.0/healthz" in line
