@@ -18,7 +18,7 @@ import click
 
 from launcher import __version__, durations, logs
 from launcher.errors import EXIT_INTERNAL, LauncherError
-from launcher.fastpath import CHOICES, MODES  # one definition for both parsers
+from launcher.fastpath import CHOICES, DEFAULTS, MODES  # one definition for both parsers
 
 
 class Duration(click.ParamType):
@@ -37,23 +37,23 @@ class Duration(click.ParamType):
 ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
-# name -> (click option arguments, help); defaults live on the group only.
+# name -> (click option arguments, help). Defaults come from fastpath.DEFAULTS (one table for
+# both parsers) and live on the group only.
 _EXEC_OPTIONS = {
-    "profile": (dict(default=None), "AWS profile (default: AWS_PROFILE, then the default chain)."),
-    "region": (dict(default=None), "AWS region for the child (default: env, then the profile's)."),
-    "mode": (dict(type=click.Choice(MODES), default="auto"), "How credentials reach the child."),
-    "stop-timeout": (dict(type=Duration(), default="15s"), "Grace period after the stop signal, then kill."),
-    "refresh-margin": (dict(type=Duration(), default="20m"), "Refresh credentials this long before expiry."),
-    "on-expiry": (dict(type=click.Choice(CHOICES["on_expiry"]), default="keep"),
+    "profile": (dict(), "AWS profile (default: AWS_PROFILE, then the default chain)."),
+    "region": (dict(), "AWS region for the child (default: env, then the profile's)."),
+    "mode": (dict(type=click.Choice(MODES)), "How credentials reach the child."),
+    "stop-timeout": (dict(type=Duration()), "Grace period after the stop signal, then kill."),
+    "refresh-margin": (dict(type=Duration()), "Refresh credentials this long before expiry."),
+    "on-expiry": (dict(type=click.Choice(CHOICES["on_expiry"])),
                   "When credentials expired and no new ones came: keep the child, or stop it (exit 77)."),
-    "restart": (dict(type=click.Choice(CHOICES["restart"]), default="no"),
+    "restart": (dict(type=click.Choice(CHOICES["restart"])),
                 "Restart the child when it exits by itself."),
-    "ready-url": (dict(default=None), "Poll this URL after each start and log when it answers 2xx."),
-    "endpoint-port": (dict(type=click.IntRange(0, 65535), default=0), "Port of the credential endpoint (0: any)."),
-    "login/--no-login": (dict(default=None), "Sign in to SSO when needed without asking / never (default: ask on "
-                                             "a terminal)."),
-    "mfa-code": (dict(default=None), "MFA code for an assume-role profile with mfa_serial (else asked on the "
-                                     "terminal)."),
+    "ready-url": (dict(), "Poll this URL after each start and log when it answers 2xx."),
+    "endpoint-port": (dict(type=click.IntRange(0, 65535)), "Port of the credential endpoint (0: any)."),
+    "login/--no-login": (dict(), "Sign in to SSO when needed without asking / never (default: ask on "
+                                 "a terminal)."),
+    "mfa-code": (dict(), "MFA code for an assume-role profile with mfa_serial (else asked on the terminal)."),
     "checks/--no-checks": (dict(default=True), "Check the Dapr components of a daprd / dapr run command first."),
 }
 
@@ -65,7 +65,9 @@ def _options(names, on_group: bool):
             kwargs, help_text = _EXEC_OPTIONS[name]
             kwargs = dict(kwargs)
             if on_group:
-                env = "DAPR_AWS_" + name.split("/")[0].upper().replace("-", "_")
+                key = name.split("/")[0].replace("-", "_")
+                kwargs.setdefault("default", DEFAULTS.get(key))
+                env = "DAPR_AWS_" + key.upper()
                 kwargs.update(envvar=env, show_default=kwargs.get("default") is not None,
                               help=f"{help_text}  [env: {env}]")
             else:
