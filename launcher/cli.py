@@ -17,6 +17,7 @@ import sys
 import click
 
 from launcher import __version__, durations, logs
+from launcher.anywhere.settings import given_options
 from launcher.errors import EXIT_INTERNAL, LauncherError
 from launcher.fastpath import CHOICES, DEFAULTS, MODES  # one definition for both parsers
 
@@ -55,7 +56,19 @@ _EXEC_OPTIONS = {
                                  "a terminal)."),
     "mfa-code": (dict(), "MFA code for an assume-role profile with mfa_serial (else asked on the terminal)."),
     "checks/--no-checks": (dict(default=True), "Check the Dapr components of a daprd / dapr run command first."),
+    # IAM Roles Anywhere, named as AWS's signing helper names them (or roles_anywhere_* keys of the profile).
+    "certificate": (dict(), "IAM Roles Anywhere: the X.509 certificate file (PEM or DER)."),
+    "private-key": (dict(), "Roles Anywhere: its private key (PEM/DER; passphrase from "
+                            "DAPR_AWS_PRIVATE_KEY_PASSPHRASE or the terminal)."),
+    "intermediates": (dict(), "Roles Anywhere: a PEM bundle of intermediate CA certificates."),
+    "trust-anchor-arn": (dict(), "Roles Anywhere: the trust anchor ARN (its region is the API's)."),
+    "profile-arn": (dict(), "Roles Anywhere: the profile ARN."),
+    "role-arn": (dict(), "Roles Anywhere: the role to assume."),
+    "role-session-name": (dict(), "Roles Anywhere: the role session's name."),
+    "session-duration": (dict(type=Duration()), "Roles Anywhere: session length, 15m to 12h (default 1h)."),
 }
+ANYWHERE = ["certificate", "private-key", "intermediates", "trust-anchor-arn", "profile-arn", "role-arn",
+            "role-session-name", "session-duration"]
 
 
 def _options(names, on_group: bool):
@@ -138,7 +151,7 @@ def exec_(obj, command, **given):
 
 
 @cli.command("env", context_settings=CONTEXT)
-@_options(["profile", "region", "login/--no-login", "mfa-code"], on_group=False)
+@_options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
 @click.option("--format", "fmt", type=click.Choice(ENV_FORMATS), default="env", show_default=True,
               help="Output format (the first six match the AWS CLI v2).")
 @click.pass_obj
@@ -147,13 +160,14 @@ def env_(obj, fmt, **given):
     from launcher import exports, firstresolve
 
     o = _merge(obj, **given)
-    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"])
+    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"],
+                                 anywhere=given_options(o))
     exports.write(sys.stdout, creds, fmt)
     return 0
 
 
 @cli.command("credential-process", context_settings=CONTEXT)
-@_options(["profile", "region"], on_group=False)
+@_options(["profile", "region", *ANYWHERE], on_group=False)
 @click.pass_obj
 def credential_process(obj, **given):
     """Print credentials as a credential_process (Version 1) for another profile to use."""
@@ -161,13 +175,14 @@ def credential_process(obj, **given):
 
     o = _merge(obj, **given)
     with recursion.guard(o["profile"]):
-        creds = credentials.resolve(o["profile"], o["region"])
+        creds = credentials.resolve(o["profile"], o["region"], anywhere=given_options(o))
     exports.write(sys.stdout, creds, "process")
     return 0
 
 
 @cli.command("serve", context_settings=CONTEXT)
-@_options(["profile", "region", "refresh-margin", "endpoint-port", "login/--no-login", "mfa-code"], on_group=False)
+@_options(["profile", "region", "refresh-margin", "endpoint-port", "login/--no-login", "mfa-code", *ANYWHERE],
+          on_group=False)
 @click.option("--mode", "serve_mode", type=click.Choice(("endpoint", "imds")), default=None,
               help="Container-credentials endpoint (default) or IMDSv2 emulation.")
 @click.option("--format", "fmt", type=click.Choice(("env", "env-no-export", "powershell", "windows-cmd", "fish",
@@ -180,7 +195,8 @@ def serve_(obj, serve_mode, fmt, **given):
 
     o = _merge(obj, **given)
     mode = serve_mode or (o["mode"] if o["mode"] in ("endpoint", "imds") else "endpoint")
-    refresher = execute.start_refresher(o["profile"], o["region"], o["refresh_margin"], o["login"], o["mfa_code"])
+    refresher = execute.start_refresher(o["profile"], o["region"], o["refresh_margin"], o["login"], o["mfa_code"],
+                                        given_options(o))
     return serve.serve(refresher, mode, o["endpoint_port"], fmt)
 
 
@@ -214,7 +230,7 @@ def logout_(obj, sso_session, **given):
 
 
 @cli.command("whoami", context_settings=CONTEXT)
-@_options(["profile", "region", "login/--no-login", "mfa-code"], on_group=False)
+@_options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
 @click.pass_obj
 def whoami_(obj, as_json, **given):
@@ -222,7 +238,8 @@ def whoami_(obj, as_json, **given):
     from launcher import firstresolve, whoami
 
     o = _merge(obj, **given)
-    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"])
+    creds = firstresolve.resolve(o["profile"], o["region"], login=o["login"], mfa_code=o["mfa_code"],
+                                 anywhere=given_options(o))
     doc = whoami.report(o["profile"], creds, whoami.identity(creds))
     click.echo(whoami.render_json(doc) if as_json else whoami.render_text(doc), nl=False)
     return 0
@@ -304,7 +321,7 @@ def shim_run(obj, name, recorded, shim_dir, args):
 
 
 @cli.command("doctor", context_settings=CONTEXT)
-@_options(["profile", "region"], on_group=False)
+@_options(["profile", "region", *ANYWHERE], on_group=False)
 @click.option("--resources-path", "resources", multiple=True,
               help="Dapr resources folder to check (repeatable; default ~/.dapr/components and ./components).")
 @click.option("--offline", is_flag=True, help="Skip the STS GetCallerIdentity call.")
@@ -315,7 +332,7 @@ def doctor_(obj, resources, offline, as_json, **given):
     from launcher import doctor
 
     o = _merge(obj, **given)
-    checks = doctor.run(o["profile"], o["region"], list(resources), offline)
+    checks = doctor.run(o["profile"], o["region"], list(resources), offline, given_options(o))
     click.echo(doctor.render(checks, as_json), nl=False)
     return doctor.exit_code(checks)
 

@@ -30,6 +30,9 @@ class Credentials:
     source: str = "unknown"  # botocore's method name, e.g. "assume-role"
     region: str | None = None
     region_source: str | None = None
+    # False for sources the AWS CLI's cache never holds (Roles Anywhere): a refresh asks upstream at once.
+    cacheable: bool = True
+    certificate: dict | None = field(default=None, compare=False)  # Roles Anywhere: subject, serial, expiry
 
     def expires_z(self) -> str | None:
         """Expiry as ISO 8601 UTC with a Z, the form every AWS SDK parses."""
@@ -44,7 +47,7 @@ def effective_profile(profile: str | None, env=os.environ) -> str | None:
 
 
 def resolve(profile: str | None = None, region: str | None = None, *, fresh: bool = False,
-            interactive: bool = True, mfa_code: str | None = None) -> Credentials:
+            interactive: bool = True, mfa_code: str | None = None, anywhere: dict | None = None) -> Credentials:
     """Resolve credentials eagerly, so that every failure surfaces before a child starts.
 
     `fresh` bypasses the AWS CLI's cache: a refresh must get new credentials,
@@ -55,7 +58,12 @@ def resolve(profile: str | None = None, region: str | None = None, *, fresh: boo
     """
     shown = effective_profile(profile)
     try:
-        session = _session(profile, region, fresh=fresh, interactive=interactive, mfa_code=mfa_code)
+        session = _parsed_session(profile)
+        from launcher.anywhere import settings as anywhere_settings
+
+        if anywhere_settings.wanted(anywhere, session.get_scoped_config()):
+            return _roles_anywhere(session, shown, region, anywhere, interactive)
+        _install_resolver(session, profile, region, fresh=fresh, interactive=interactive, mfa_code=mfa_code)
         botocore_creds = session.get_credentials()
         if botocore_creds is None:
             raise errors.no_credentials(shown)
@@ -108,11 +116,24 @@ def _new_session(profile: str | None):
     return LazyHandlersSession(profile=profile, include_builtin_handlers=False)
 
 
-def _session(profile: str | None, region: str | None, fresh: bool = False, interactive: bool = True,
-             mfa_code: str | None = None):
-    from botocore.credentials import create_credential_resolver
-    from botocore.utils import JSONFileCache
+def _roles_anywhere(session, shown: str | None, region: str | None, options: dict | None,
+                    interactive: bool) -> Credentials:
+    """IAM Roles Anywhere: the certificate's CreateSession, never the AWS CLI's cache."""
+    from launcher import anywhere
+    from launcher.anywhere import settings as anywhere_settings
 
+    settings = anywhere_settings.build(options, session.get_scoped_config(), shown)
+    creds, certificate = anywhere.fetch(settings, interactive)
+    chosen_region, region_source = _region(session, region, "roles-anywhere")
+    if chosen_region is None:
+        chosen_region, region_source = settings.region, "trust anchor ARN"
+    return Credentials(access_key=creds["accessKeyId"], secret_key=creds["secretAccessKey"],
+                       token=creds["sessionToken"], expires=creds["expiration"], source="roles-anywhere",
+                       region=chosen_region, region_source=region_source, cacheable=False,
+                       certificate=certificate)
+
+
+def _parsed_session(profile: str | None):
     session = _new_session(profile)
     # Parse the files now: a malformed file or unknown profile is a clear error,
     # not something found halfway through the credential chain.
@@ -122,12 +143,19 @@ def _session(profile: str | None, region: str | None, fresh: bool = False, inter
         from botocore.exceptions import ProfileNotFound
 
         raise ProfileNotFound(profile=name)
+    return session
+
+
+def _install_resolver(session, profile: str | None, region: str | None, fresh: bool = False,
+                      interactive: bool = True, mfa_code: str | None = None) -> None:
+    from botocore.credentials import create_credential_resolver
+    from botocore.utils import JSONFileCache
+
     cache = {} if fresh else _tolerant_cache(JSONFileCache)(os.path.expanduser(CLI_CACHE))
     resolver = create_credential_resolver(session, cache=cache, region_name=region or _env_region())
     _set_mfa_prompter(resolver, effective_profile(profile), interactive, mfa_code)
     _keep_real_imds_expiry(resolver)
     session.register_component("credential_provider", resolver)
-    return session
 
 
 _cache_class = None

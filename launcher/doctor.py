@@ -35,16 +35,17 @@ class Check:
         return text + (f"; {self.remedy}" if self.remedy else "")
 
 
-def run(profile: str | None, region: str | None, resources: list[str], offline: bool) -> list[Check]:
+def run(profile: str | None, region: str | None, resources: list[str], offline: bool,
+        anywhere: dict | None = None) -> list[Check]:
     """All checks, in order."""
-    checks = _aws_checks(profile, region, offline)
+    checks = _aws_checks(profile, region, offline, anywhere)
     checks += _environment_checks(profile)
     checks += _dapr_checks()
     checks += _component_checks(resources)
     return checks
 
 
-def _aws_checks(profile, region, offline) -> list[Check]:
+def _aws_checks(profile, region, offline, anywhere=None) -> list[Check]:
     import botocore.session
 
     out = []
@@ -62,9 +63,11 @@ def _aws_checks(profile, region, offline) -> list[Check]:
         return out + [Check("fail", "profile", f"'{name}' does not exist", "check aws configure list-profiles")]
     out.append(Check("ok", "profile", f"'{name}'" if name else "none: the default credential chain"))
     try:
-        creds = credentials.resolve(profile, region, interactive=False)
+        creds = credentials.resolve(profile, region, interactive=False, anywhere=anywhere)
     except errors.LauncherError as exc:
         return out + [Check("fail", "credentials", exc.message, exc.remedy or "")]
+    if creds.certificate:
+        out.append(_certificate_check(creds.certificate))
     expiry = f", expiring {creds.expires_z()}" if creds.expires else ", long-lived keys"
     out.append(Check("ok", "credentials", f"{creds.access_key} from {creds.source}{expiry}"))
     if offline:
@@ -81,6 +84,18 @@ def _aws_checks(profile, region, offline) -> list[Check]:
     else:
         out.append(Check("warn", "region", "none", "pass --region or set region in the profile"))
     return out
+
+
+def _certificate_check(cert: dict) -> Check:
+    """The Roles Anywhere certificate: who it names, its serial and how long it lasts (warn under 7 days)."""
+    import time
+
+    detail = f"{cert['Subject']}, serial {cert['Serial']}, expires {cert['NotAfter']} ({cert['File']})"
+    left = time.mktime(time.strptime(cert["NotAfter"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
+    if left < 7 * 86400:
+        return Check("warn", "certificate", detail + f", in {max(0, int(left // 3600))}h",
+                     "renew it before then: refreshes after its expiry will fail")
+    return Check("ok", "certificate", detail)
 
 
 def _environment_checks(profile) -> list[Check]:

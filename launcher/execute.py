@@ -33,12 +33,15 @@ class ExecOptions:
     login: bool | None = None  # None: offer on a terminal; True: sign in when needed; False: never
     mfa_code: str | None = None
     checks: bool = True  # check the Dapr components of a daprd / dapr run command first
+    anywhere: dict | None = None  # the IAM Roles Anywhere options given (anywhere/settings.py)
 
     @classmethod
     def from_values(cls, argv: list[str], values: dict) -> "ExecOptions":
         """From parsed option values (cli.py's or fastpath.py's), keyed by field name."""
-        return cls(argv=list(argv), **{f.name: values[f.name] for f in fields(cls) if f.name in values
-                                       and f.name != "argv"})
+        from launcher.anywhere.settings import given_options
+
+        return cls(argv=list(argv), anywhere=given_options(values) or None,
+                   **{f.name: values[f.name] for f in fields(cls) if f.name in values and f.name != "argv"})
 
 
 def choose_mode(requested: str, creds: credentials.Credentials) -> str:
@@ -49,14 +52,14 @@ def choose_mode(requested: str, creds: credentials.Credentials) -> str:
 
 
 def start_refresher(profile: str | None, region: str | None, margin: float, login: bool | None = None,
-                    mfa_code: str | None = None) -> Refresher:
+                    mfa_code: str | None = None, anywhere: dict | None = None) -> Refresher:
     """Resolve now (a person may be asked), and make sure we start with enough time left."""
     from launcher import firstresolve
 
-    creds = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code)
-    if _left(creds) is not None and _left(creds) < margin:
+    creds = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code, anywhere=anywhere)
+    if creds.cacheable and _left(creds) is not None and _left(creds) < margin:
         # Probably a cached session near its end: get a new one before any child starts.
-        fresh = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code, fresh=True)
+        fresh = firstresolve.resolve(profile, region, login=login, mfa_code=mfa_code, fresh=True, anywhere=anywhere)
         if fresh.expires is not None and fresh.expires > creds.expires:
             creds = fresh
     _describe(creds)
@@ -65,8 +68,10 @@ def start_refresher(profile: str | None, region: str | None, margin: float, logi
     def fetch() -> credentials.Credentials:
         # The AWS CLI's cache first: a session renewed by `aws` or another
         # dapr-aws (after an MFA prompt there, say) is picked up as is.
-        cached = credentials.resolve(profile, region, interactive=False)
         current = refresher.current
+        if not current.cacheable:
+            return credentials.resolve(profile, region, interactive=False, anywhere=anywhere)
+        cached = credentials.resolve(profile, region, interactive=False)
         if (cached.expires is not None and current.expires is not None and cached.expires > current.expires
                 and _left(cached) > margin):
             return cached
@@ -91,7 +96,8 @@ def run(opts: ExecOptions) -> int:
         readiness.validate(opts.ready_url)  # a typo fails now, not after a sign-in
     if opts.checks:
         _check_components(opts.argv)
-    refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin, opts.login, opts.mfa_code)
+    refresher = start_refresher(opts.profile, opts.region, opts.refresh_margin, opts.login, opts.mfa_code,
+                                opts.anywhere)
     mode = choose_mode(opts.mode, refresher.current)
     policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart, restart_on_refresh=(mode == "env"),
                     on_expiry=opts.on_expiry)

@@ -24,6 +24,9 @@ DEFAULTS = {
     "profile": None, "region": None, "mode": "auto", "stop_timeout": "15s", "refresh_margin": "20m",
     "on_expiry": "keep", "restart": "no", "ready_url": None, "endpoint_port": "0", "log_level": "info",
     "log_format": "text", "mfa_code": None,
+    # IAM Roles Anywhere (anywhere/settings.py); None: not given, so the profile's keys or the default apply.
+    "certificate": None, "private_key": None, "intermediates": None, "trust_anchor_arn": None, "profile_arn": None,
+    "role_arn": None, "role_session_name": None, "session_duration": None,
 }
 FLAGS = {"--login": ("login", True), "--no-login": ("login", False),
          "--checks": ("checks", True), "--no-checks": ("checks", False)}
@@ -97,7 +100,7 @@ def _validate(key: str, raw):
         return None
     if key in CHOICES:
         return raw if raw in CHOICES[key] else _INVALID
-    if key in ("stop_timeout", "refresh_margin"):
+    if key in ("stop_timeout", "refresh_margin", "session_duration"):
         try:
             return durations.parse(raw)
         except ValueError:

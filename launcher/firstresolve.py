@@ -16,10 +16,11 @@ from launcher.errors import LoginNeeded
 
 
 def resolve(profile: str | None, region: str | None, login: bool | None = None, mfa_code: str | None = None,
-            open_browser: bool | None = None, fresh: bool = False) -> credentials.Credentials:
+            open_browser: bool | None = None, fresh: bool = False, anywhere: dict | None = None
+            ) -> credentials.Credentials:
     """Resolve, signing in first when allowed and needed."""
     try:
-        return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
+        return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code, anywhere=anywhere)
     except LoginNeeded as exc:
         target = getattr(exc, "sso_target", None)
         if target is None or login is False or not _may_sign_in(login, exc):
@@ -29,7 +30,7 @@ def resolve(profile: str | None, region: str | None, login: bool | None = None, 
     if open_browser is None:
         open_browser = os.environ.get("DAPR_AWS_NO_BROWSER", "").lower() not in ("1", "true", "yes")
     sso.login(target, open_browser=open_browser)
-    return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code)
+    return credentials.resolve(profile, region, fresh=fresh, mfa_code=mfa_code, anywhere=anywhere)
 
 
 def _may_sign_in(login: bool | None, exc: LoginNeeded) -> bool:

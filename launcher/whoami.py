@@ -26,7 +26,7 @@ def report(profile: str | None, creds: credentials.Credentials, ident: dict) -> 
     """Everything whoami shows, as a dict (the --json output)."""
     shown = credentials.effective_profile(profile)
     where = "--profile" if profile else ("AWS_PROFILE" if os.environ.get("AWS_PROFILE") else None)
-    return {
+    doc = {
         "Profile": shown,
         "ProfileFrom": where,
         "Source": creds.source,
@@ -35,6 +35,9 @@ def report(profile: str | None, creds: credentials.Credentials, ident: dict) -> 
         "RegionFrom": creds.region_source,
         "Expiration": creds.expires_z(),
     }
+    if creds.certificate:  # IAM Roles Anywhere: the certificate that got these credentials
+        doc["Certificate"] = dict(creds.certificate)
+    return doc
 
 
 def render_text(doc: dict) -> str:
@@ -50,6 +53,10 @@ def render_text(doc: dict) -> str:
         expires = "never (long-lived keys)"
     rows = [("profile", profile), ("source", doc["Source"]), ("account", doc["Account"]), ("arn", doc["Arn"]),
             ("user id", doc["UserId"]), ("region", region), ("expires", expires)]
+    cert = doc.get("Certificate")
+    if cert:
+        rows += [("cert", f"{cert['Subject']} ({cert['File']})"), ("serial", cert["Serial"]),
+                 ("cert end", cert["NotAfter"])]
     return "".join(f"{name:<9}{value}\n" for name, value in rows)
 
 
