@@ -34,6 +34,9 @@ SCRUBBED = frozenset(
         "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
         "AWS_CREDENTIAL_FILE",
         "BOTO_CONFIG",
+        # Secrets meant for us only: the Roles Anywhere key's passphrase and a one-time MFA code.
+        "DAPR_AWS_PRIVATE_KEY_PASSPHRASE",
+        "DAPR_AWS_MFA_CODE",
         "NOTIFY_SOCKET",
         "WATCHDOG_PID",
         "WATCHDOG_USEC",

@@ -20,6 +20,10 @@ CASES = [
     (["--profile", "outer", "exec", "--profile", "inner", "x"], {}),
     (["--login", "x"], {"DAPR_AWS_PROFILE": "fromenv", "DAPR_AWS_MODE": "imds", "DAPR_AWS_STOP_TIMEOUT": "2m"}),
     (["--profile", "cli", "x"], {"DAPR_AWS_PROFILE": "fromenv"}),
+    (["--certificate", "c.pem", "--private-key=k.pem", "--intermediates", "i.pem", "--trust-anchor-arn", "ta",
+      "--profile-arn", "pa", "--role-arn", "ra", "--role-session-name", "n", "--session-duration", "2h", "x"], {}),
+    (["--certificate", "c.pem", "x"], {"DAPR_AWS_PRIVATE_KEY": "k.pem", "DAPR_AWS_SESSION_DURATION": "90m",
+                                       "DAPR_AWS_TRUST_ANCHOR_ARN": "ta"}),
 ]
 
 
@@ -51,7 +55,7 @@ def test_fast_path_agrees_with_click(monkeypatch, args, env):
 @pytest.mark.parametrize("args", [
     [], ["--help"], ["-h"], ["--version"], ["env"], ["doctor", "--offline"], ["--profile", "p", "whoami"],
     ["--bogus", "x"], ["--mode", "teleport", "x"], ["--stop-timeout", "soon", "x"], ["--endpoint-port", "99999", "x"],
-    ["--profile"], ["--", ], ["shim", "list"]])
+    ["--profile"], ["--", ], ["shim", "list"], ["--session-duration", "long", "x"]])
 def test_everything_else_goes_to_click(args):
     assert fastpath.parse(args, {}) is None
 
@@ -67,6 +71,7 @@ def test_the_installed_command_does_not_import_click_on_the_fast_path(aws):
     aws.static_default()
     code = ("import runpy, sys; sys.argv = ['dapr-aws', '--region', 'us-east-1', '--', 'true']\n"
             "try:\n    runpy.run_module('launcher', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print('click' in sys.modules, 'boto3' in sys.modules, 'launcher.httpserve' in sys.modules)")
+            "print('click' in sys.modules, 'boto3' in sys.modules, 'launcher.httpserve' in sys.modules,\n"
+            "      'cryptography' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], env=aws.env, capture_output=True, text=True, timeout=60)
-    assert result.stdout.strip().splitlines()[-1] == "False False False", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False False False", result.stderr
