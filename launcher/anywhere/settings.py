@@ -122,7 +122,8 @@ def _duration(raw) -> int:
 
 
 def _endpoint(partition: str, region: str, env) -> str:
-    for var in ENDPOINT_VARS:
+    ignore = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"  # as botocore reads it
+    for var in () if ignore else ENDPOINT_VARS:
         if env.get(var):
             return env[var]
     return f"https://rolesanywhere.{region}.{_DOMAINS.get(partition, 'amazonaws.com')}"
