@@ -128,6 +128,7 @@ class FakeRolesAnywhere:
         self.lifetime = lifetime  # seconds the credentials live (default: the durationSeconds asked for)
         self.region = region
         self.tamper = False
+        self.reply: tuple[int, str] | None = None  # (status, body) to send instead, after the checks
         self.calls: list[dict] = []
         self.lock = threading.Lock()
         fake = self
@@ -149,6 +150,8 @@ class FakeRolesAnywhere:
                     with fake.lock:
                         fake.calls.append({"status": exc.status, "message": exc.message})
                 data = json.dumps(doc).encode()
+                if fake.reply:
+                    status, data = fake.reply[0], fake.reply[1].encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 if kind:

@@ -279,3 +279,57 @@ def test_the_stub_refuses_what_it_should(root, tmp_path):
         verify("POST", target, headers, request.body, root.cert, region="us-east-1")
     with pytest.raises(Refused, match="Untrusted certificate"):
         verify("POST", target, headers, request.body, pki.ca("rsa", "Another CA").cert)
+
+
+@pytest.mark.parametrize("status,body,code,expected", [
+    (200, "<html><body>captive portal</body></html>", 77, "sent a reply without credentials"),
+    (201, '{"credentialSet": []}', 77, "sent a reply without credentials"),
+    (201, '{"credentialSet": [{"credentials": {"accessKeyId": "ASIAX", "secretAccessKey": "s", '
+          '"sessionToken": "t", "expiration": "2030-01-01T00:00:00"}}]}', 77, "has no time zone"),
+    (503, '{"message": "try later"}', 69, "unavailable (HTTP 503): try later"),
+])
+def test_garbage_and_failing_replies_are_one_line(aws, fake, root, tmp_path, status, body, code, expected):
+    fake.reply = (status, body)
+    paths = pki.write_identity(tmp_path / "pki", leaf_of(root))
+    line = assert_one_line_error(aws.run(*file_options(paths), *arn_options(), "--", "true"), code)
+    assert expected in line, line
+
+
+def test_an_unreachable_service_is_one_line(aws, root, tmp_path):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    paths = pki.write_identity(tmp_path / "pki", leaf_of(root))
+    result = aws.run(*file_options(paths), *arn_options(), "--", "true",
+                     env={"AWS_ENDPOINT_URL_ROLESANYWHERE": f"http://127.0.0.1:{port}"})
+    assert f"cannot reach IAM Roles Anywhere at http://127.0.0.1:{port}" in assert_one_line_error(result, 69)
+
+
+def test_a_certificate_that_expires_on_disk_fails_refreshes_until_renewed(aws, root, tmp_path):
+    import datetime
+
+    with FakeRolesAnywhere(root.cert, lifetime=6) as stub:
+        aws.env["AWS_ENDPOINT_URL_ROLESANYWHERE"] = stub.url
+        good = leaf_of(root)
+        paths = pki.write_identity(tmp_path / "pki", good)
+        log = tmp_path / "launcher.log"
+        with open(log, "w") as err:
+            proc = aws.start("--mode", "endpoint", "--refresh-margin", "2s", *file_options(paths), *arn_options(),
+                             *helper("sigchild", tmp_path / "signals"), stderr=err)
+        try:
+            wait_for(lambda: stub.ok_calls(), timeout=30, what="the first CreateSession")
+            ended = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+            expired = pki.issue("workload-1.example", good.key, root, not_after=ended)
+            _replace(paths["certificate"], pki.pem(expired.cert))
+            wait_for(lambda: "credential refresh failed" in log.read_text(), timeout=30, what="a failed refresh")
+            assert "expired at 2026-01-02T00:00:00Z (notAfter)" in log.read_text()
+            assert proc.poll() is None  # the child keeps its current credentials
+            renewed = pki.issue("workload-1.example", good.key, root)
+            _replace(paths["certificate"], pki.pem(renewed.cert))
+            wait_for(lambda: "recovered" in log.read_text(), timeout=60, what="the recovery")
+            assert stub.ok_calls()[-1]["serial"] == renewed.serial
+        finally:
+            proc.terminate()
+            proc.wait(15)

@@ -30,7 +30,7 @@ def call(settings, identity) -> dict:
 
 
 def _send(request, settings) -> tuple[int, dict, str]:
-    from botocore.exceptions import HTTPClientError
+    from botocore.exceptions import ConnectionError, HTTPClientError
     from botocore.httpsession import URLLib3Session
     from botocore.utils import get_environ_proxies
 
@@ -38,12 +38,26 @@ def _send(request, settings) -> tuple[int, dict, str]:
     session = URLLib3Session(verify=verify, proxies=get_environ_proxies(request.url), timeout=TIMEOUT)
     try:
         response = session.send(request.prepare())
-    except HTTPClientError as exc:
-        raise Unavailable(f"cannot reach IAM Roles Anywhere at {settings.endpoint}: {exc}",
+    except (ConnectionError, HTTPClientError) as exc:
+        raise Unavailable(f"cannot reach IAM Roles Anywhere at {settings.endpoint}: {_why(exc)}",
                           "check the network, proxy and AWS_ENDPOINT_URL_ROLESANYWHERE") from None
     finally:
         session.close()
     return response.status_code, dict(response.headers), response.text
+
+
+def _why(exc) -> str:
+    """The cause in a few words: botocore's message repeats the whole signed URL."""
+    import re
+
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+    if isinstance(exc, ConnectTimeoutError):
+        return "the connection timed out"
+    if isinstance(exc, ReadTimeoutError):
+        return f"no reply within {TIMEOUT[1]} s"
+    found = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc.kwargs.get("error", "")))
+    return found.group(0).strip() if found else type(exc).__name__
 
 
 def _credentials(text: str, settings) -> dict:
