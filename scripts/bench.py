@@ -5,6 +5,7 @@
 * start-up to child exec: dapr-aws, aws-export-credentials --exec and the AWS CLI v2
   route (`aws configure export-credentials` + exec), on a static and a credential_process
   profile, with the floors `python -c pass`, `python -c "import botocore.session"` and /bin/true;
+* start-up with IAM Roles Anywhere (RSA and EC keys) through a local CreateSession;
 * resident memory while supervising; how fast resolution gives up on an IMDS that never answers;
 * the credential endpoint under wrk (8 keep-alive clients, one slow client connected),
   against aws-export-credentials --container, for credentials living 1 hour and 5 minutes,
@@ -25,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
+import benchra  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,7 @@ def main() -> None:
         home = Path(home_dir)
         env = benchlib.make_home(home)
         benchlib.startup(report, env, args.runs, launcher, peer, cli)
+        benchra.startup(report, env, home, args.runs, launcher)
         benchlib.memory(report, env, launcher)
         benchlib.imds_give_up(report, env, launcher)
         for lifetime in (3600, 300):
