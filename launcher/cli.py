@@ -16,78 +16,11 @@ import sys
 
 import click
 
-from launcher import __version__, durations, logs
+from launcher import __version__, logs
 from launcher.anywhere.settings import given_options
+from launcher.cliopts import ANYWHERE, CONTEXT, ENV_FORMATS, EXEC_OPTIONS, Duration, options
 from launcher.errors import EXIT_INTERNAL, LauncherError
-from launcher.fastpath import CHOICES, DEFAULTS, MODES  # one definition for both parsers
-
-
-class Duration(click.ParamType):
-    """click parameter type for durations, giving seconds as a float."""
-
-    name = "duration"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)):
-            return float(value)
-        try:
-            return durations.parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-# name -> (click option arguments, help). Defaults come from fastpath.DEFAULTS (one table for
-# both parsers) and live on the group only.
-_EXEC_OPTIONS = {
-    "profile": (dict(), "AWS profile (default: AWS_PROFILE, then the default chain)."),
-    "region": (dict(), "AWS region for the child (default: env, then the profile's)."),
-    "mode": (dict(type=click.Choice(MODES)), "How credentials reach the child."),
-    "stop-timeout": (dict(type=Duration()), "Grace period after the stop signal, then kill."),
-    "refresh-margin": (dict(type=Duration()), "Refresh credentials this long before expiry."),
-    "on-expiry": (dict(type=click.Choice(CHOICES["on_expiry"])),
-                  "When credentials expired and no new ones came: keep the child, or stop it (exit 77)."),
-    "restart": (dict(type=click.Choice(CHOICES["restart"])),
-                "Restart the child when it exits by itself."),
-    "ready-url": (dict(), "Poll this URL after each start and log when it answers 2xx."),
-    "endpoint-port": (dict(type=click.IntRange(0, 65535)), "Port of the credential endpoint (0: any)."),
-    "login/--no-login": (dict(), "Sign in to SSO when needed without asking / never (default: ask on "
-                                 "a terminal)."),
-    "mfa-code": (dict(), "MFA code for an assume-role profile with mfa_serial (else asked on the terminal)."),
-    "checks/--no-checks": (dict(default=True), "Check the Dapr components of a daprd / dapr run command first."),
-    # IAM Roles Anywhere, named as AWS's signing helper names them (or roles_anywhere_* keys of the profile).
-    "certificate": (dict(), "IAM Roles Anywhere: the X.509 certificate file (PEM or DER)."),
-    "private-key": (dict(), "Roles Anywhere: its private key (PEM/DER; passphrase from "
-                            "DAPR_AWS_PRIVATE_KEY_PASSPHRASE or the terminal)."),
-    "intermediates": (dict(), "Roles Anywhere: a PEM bundle of intermediate CA certificates."),
-    "trust-anchor-arn": (dict(), "Roles Anywhere: the trust anchor ARN (its region is the API's)."),
-    "profile-arn": (dict(), "Roles Anywhere: the profile ARN."),
-    "role-arn": (dict(), "Roles Anywhere: the role to assume."),
-    "role-session-name": (dict(), "Roles Anywhere: the role session's name."),
-    "session-duration": (dict(type=Duration()), "Roles Anywhere: session length, 15m to 12h (default 1h)."),
-}
-ANYWHERE = ["certificate", "private-key", "intermediates", "trust-anchor-arn", "profile-arn", "role-arn",
-            "role-session-name", "session-duration"]
-
-
-def _options(names, on_group: bool):
-    """Apply the named options; on the group with defaults and DAPR_AWS_* mirrors."""
-    def decorate(f):
-        for name in reversed(names):
-            kwargs, help_text = _EXEC_OPTIONS[name]
-            kwargs = dict(kwargs)
-            if on_group:
-                key = name.split("/")[0].replace("-", "_")
-                kwargs.setdefault("default", DEFAULTS.get(key))
-                env = "DAPR_AWS_" + key.upper()
-                kwargs.update(envvar=env, show_default=kwargs.get("default") is not None,
-                              help=f"{help_text}  [env: {env}]")
-            else:
-                kwargs.update(default=None, help=help_text)
-            f = click.option("--" + name, **kwargs)(f)
-        return f
-    return decorate
+from launcher.fastpath import MODES
 
 
 class LauncherGroup(click.Group):
@@ -119,7 +52,7 @@ def _merge(obj: dict, **given) -> dict:
 
 
 @click.group(cls=LauncherGroup, context_settings=CONTEXT)
-@_options(list(_EXEC_OPTIONS), on_group=True)
+@options(list(EXEC_OPTIONS), on_group=True)
 @click.option("--log-level", envvar="DAPR_AWS_LOG_LEVEL", type=click.Choice(logs.LEVELS), default="info",
               show_default=True, help="Verbosity of the launcher's own messages.  [env: DAPR_AWS_LOG_LEVEL]")
 @click.option("--log-format", envvar="DAPR_AWS_LOG_FORMAT", type=click.Choice(logs.FORMATS), default="text",
@@ -139,7 +72,7 @@ def cli(ctx, log_level, log_format, **options):
 
 
 @cli.command("exec", context_settings={**CONTEXT, "allow_interspersed_args": False})
-@_options(list(_EXEC_OPTIONS), on_group=False)
+@options(list(EXEC_OPTIONS), on_group=False)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_obj
 def exec_(obj, command, **given):
@@ -151,7 +84,7 @@ def exec_(obj, command, **given):
 
 
 @cli.command("env", context_settings=CONTEXT)
-@_options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
+@options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
 @click.option("--format", "fmt", type=click.Choice(ENV_FORMATS), default="env", show_default=True,
               help="Output format (the first six match the AWS CLI v2).")
 @click.pass_obj
@@ -167,7 +100,7 @@ def env_(obj, fmt, **given):
 
 
 @cli.command("credential-process", context_settings=CONTEXT)
-@_options(["profile", "region", *ANYWHERE], on_group=False)
+@options(["profile", "region", *ANYWHERE], on_group=False)
 @click.pass_obj
 def credential_process(obj, **given):
     """Print credentials as a credential_process (Version 1) for another profile to use."""
@@ -181,7 +114,7 @@ def credential_process(obj, **given):
 
 
 @cli.command("serve", context_settings=CONTEXT)
-@_options(["profile", "region", "refresh-margin", "endpoint-port", "login/--no-login", "mfa-code", *ANYWHERE],
+@options(["profile", "region", "refresh-margin", "endpoint-port", "login/--no-login", "mfa-code", *ANYWHERE],
           on_group=False)
 @click.option("--mode", "serve_mode", type=click.Choice(("endpoint", "imds")), default=None,
               help="Container-credentials endpoint (default) or IMDSv2 emulation.")
@@ -201,7 +134,7 @@ def serve_(obj, serve_mode, fmt, **given):
 
 
 @cli.command("login", context_settings=CONTEXT)
-@_options(["profile"], on_group=False)
+@options(["profile"], on_group=False)
 @click.option("--sso-session", default=None, help="Sign in to this [sso-session NAME] instead of a profile's.")
 @click.option("--no-browser", is_flag=True, envvar="DAPR_AWS_NO_BROWSER",
               help="Only print the URL; do not open a browser.  [env: DAPR_AWS_NO_BROWSER]")
@@ -216,7 +149,7 @@ def login_(obj, sso_session, no_browser, **given):
 
 
 @cli.command("logout", context_settings=CONTEXT)
-@_options(["profile"], on_group=False)
+@options(["profile"], on_group=False)
 @click.option("--sso-session", default=None, help="Sign out of this [sso-session NAME] instead of a profile's.")
 @click.pass_obj
 def logout_(obj, sso_session, **given):
@@ -230,7 +163,7 @@ def logout_(obj, sso_session, **given):
 
 
 @cli.command("whoami", context_settings=CONTEXT)
-@_options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
+@options(["profile", "region", "login/--no-login", "mfa-code", *ANYWHERE], on_group=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
 @click.pass_obj
 def whoami_(obj, as_json, **given):
@@ -321,7 +254,7 @@ def shim_run(obj, name, recorded, shim_dir, args):
 
 
 @cli.command("doctor", context_settings=CONTEXT)
-@_options(["profile", "region", *ANYWHERE], on_group=False)
+@options(["profile", "region", *ANYWHERE], on_group=False)
 @click.option("--resources-path", "resources", multiple=True,
               help="Dapr resources folder to check (repeatable; default ~/.dapr/components and ./components).")
 @click.option("--offline", is_flag=True, help="Skip the STS GetCallerIdentity call.")
