@@ -164,6 +164,12 @@ def from_botocore(exc: BaseException, profile: str | None) -> LauncherError:
             f"the credential source of profile '{shown}' returned an expiry without a time zone",
             "expiry times must be UTC with a Z, e.g. 2030-01-01T00:00:00Z",
         )
+    if isinstance(exc, (AttributeError, TypeError)) and _raised_in_botocore(exc):
+        # botocore reading a reply of the wrong shape, e.g. a credential_process printing `0` or `[]`.
+        return NoCredentials(
+            f"the credential source of profile '{shown}' returned data of the wrong shape",
+            "a credential_process must print the JSON object documented by AWS (Version 1)",
+        )
     if isinstance(exc, ValueError):
         return NoCredentials(
             f"the credential source of profile '{shown}' returned invalid data: {exc}",
@@ -171,6 +177,14 @@ def from_botocore(exc: BaseException, profile: str | None) -> LauncherError:
         )
     return LauncherError(f"unexpected error while resolving credentials: {type(exc).__name__}: {exc}",
                          "run with --log-level debug and report it")
+
+
+def _raised_in_botocore(exc: BaseException) -> bool:
+    """True when the innermost frame of the traceback is botocore's code (not a bug of ours)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("botocore")
 
 
 def internal(exc: BaseException) -> LauncherError:

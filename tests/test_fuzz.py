@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from launcher import credentials, durations, errors
@@ -85,6 +85,8 @@ def test_fuzzed_arguments_never_crash_the_parser(isolated, args):
     .map(json.dumps),
     st.text(max_size=60),
     st.just("<html>502</html>")))
+@example(reply="0")  # valid JSON of the wrong shape: was an internal error (70) once
+@example(reply='["Version", 1]')
 def test_fuzzed_credential_process_replies(isolated, reply):
     script = isolated / "reply.py"
     (isolated / "reply.txt").write_text(reply)
@@ -92,6 +94,33 @@ def test_fuzzed_credential_process_replies(isolated, reply):
     (isolated / "config").write_text(f"[profile p]\ncredential_process = {sys.executable} {script}\n")
     try:
         credentials.resolve("p", "us-east-1", interactive=False)
+    except errors.LauncherError as exc:
+        assert exc.exit_code in DOCUMENTED
+        assert "\n" not in exc.one_line()
+
+
+@given(status=st.sampled_from([200, 201, 400, 403, 404, 429, 500, 503]), reply=st.one_of(
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                     st.sampled_from(["credentialSet", "credentials", "accessKeyId", "secretAccessKey",
+                                      "sessionToken", "expiration", "message", "__type"]), inner, max_size=4),
+                 max_leaves=12).map(json.dumps),
+    st.text(max_size=60)))
+@example(status=201, reply='{"credentialSet": [{"credentials": {"accessKeyId": "A", "secretAccessKey": "S", '
+                           '"sessionToken": "T", "expiration": 1900000000}}]}')
+@example(status=201, reply='{"credentialSet": [{"credentials": {"accessKeyId": "A", "secretAccessKey": "S", '
+                           '"sessionToken": "T", "expiration": 1e300}}]}')
+def test_fuzzed_roles_anywhere_replies(status, reply):
+    from launcher.anywhere import createsession, settings
+
+    ra = settings.Settings(certificate="c", private_key="k", trust_anchor_arn="t", profile_arn="p", role_arn="r",
+                           region="eu-west-1", endpoint="http://127.0.0.1:9")
+    try:
+        if status in (200, 201):
+            creds = createsession._credentials(reply, ra)
+            assert creds["expiration"].tzinfo is not None
+        else:
+            raise createsession._refusal(status, {}, reply, ra)
     except errors.LauncherError as exc:
         assert exc.exit_code in DOCUMENTED
         assert "\n" not in exc.one_line()
