@@ -171,6 +171,9 @@ def _now() -> float:
 def _describe(creds: credentials.Credentials) -> None:
     expiry = f", expiring {creds.expires_z()}" if creds.expires else ""
     log.debug("credentials for %s from %s%s", creds.access_key, creds.source, expiry)
+    if creds.certificate:
+        cert = creds.certificate
+        log.debug("certificate %s, serial %s, valid until %s", cert["Subject"], cert["Serial"], cert["NotAfter"])
     if creds.region is None:
         log.warning("no AWS region is set; pass --region or set region in the profile "
                     "(the child gets no AWS_REGION)")

@@ -66,7 +66,7 @@ def _credentials(text: str, settings) -> dict:
         creds = doc["credentialSet"][0]["credentials"]
         out = {name: creds[name] for name in ("accessKeyId", "secretAccessKey", "sessionToken")}
         out["expiration"] = _expiry(creds["expiration"])
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, OSError) as exc:
         raise NoCredentials(f"IAM Roles Anywhere at {settings.endpoint} sent a reply without credentials "
                             f"({type(exc).__name__}: {exc})", "check AWS_ENDPOINT_URL_ROLESANYWHERE") from None
     redact.register(out["secretAccessKey"], out["sessionToken"])
