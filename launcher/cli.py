@@ -17,7 +17,7 @@ import sys
 import click
 
 from launcher import __version__, logs
-from launcher.anywhere.settings import given_options
+from launcher.anywhere import given_options
 from launcher.cliopts import ANYWHERE, CONTEXT, ENV_FORMATS, EXEC_OPTIONS, Duration, options
 from launcher.errors import EXIT_INTERNAL, LauncherError
 from launcher.fastpath import MODES

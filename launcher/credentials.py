@@ -59,9 +59,9 @@ def resolve(profile: str | None = None, region: str | None = None, *, fresh: boo
     shown = effective_profile(profile)
     try:
         session = _parsed_session(profile)
-        from launcher.anywhere import settings as anywhere_settings
+        from launcher import anywhere as roles_anywhere
 
-        if anywhere_settings.wanted(anywhere, session.get_scoped_config()):
+        if roles_anywhere.wanted(anywhere, session.get_scoped_config()):
             return _roles_anywhere(session, shown, region, anywhere, interactive)
         _install_resolver(session, profile, region, fresh=fresh, interactive=interactive, mfa_code=mfa_code)
         botocore_creds = session.get_credentials()

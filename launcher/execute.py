@@ -38,7 +38,7 @@ class ExecOptions:
     @classmethod
     def from_values(cls, argv: list[str], values: dict) -> "ExecOptions":
         """From parsed option values (cli.py's or fastpath.py's), keyed by field name."""
-        from launcher.anywhere.settings import given_options
+        from launcher.anywhere import given_options
 
         return cls(argv=list(argv), anywhere=given_options(values) or None,
                    **{f.name: values[f.name] for f in fields(cls) if f.name in values and f.name != "argv"})

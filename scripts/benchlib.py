@@ -37,9 +37,11 @@ class Report:
         md += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
         self.sections.append((title, md))
 
-    def write_markdown(self, path: Path, machine: str, command: str) -> None:
+    def write_markdown(self, path: Path, machine: str, command: str, reading: str = "") -> None:
         out = ["# Benchmarks", "", f"Measured on {time.strftime('%Y-%m-%d')}: {machine}.", "",
                f"Reproduce with `{command}` (a fresh run prints the same tables).", ""]
+        if reading:
+            out += [reading.strip(), ""]
         for title, md in self.sections:
             out += [f"## {title.rstrip(':')}", "", *md, ""]
         others = [line for line in self.lines if not line.startswith("  ") and not line.endswith(":")]

@@ -333,3 +333,19 @@ def test_a_certificate_that_expires_on_disk_fails_refreshes_until_renewed(aws, r
         finally:
             proc.terminate()
             proc.wait(15)
+
+
+def test_files_that_hold_no_certificate_or_key(aws, fake, root, tmp_path):
+    paths = pki.write_identity(tmp_path / "pki", leaf_of(root))
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN NOTHING-----\nhello\n-----END NOTHING-----\n")
+    line = assert_one_line_error(aws.run(*file_options({**paths, "certificate": str(garbage)}), *arn_options(),
+                                         "--", "true"), 78)
+    assert f"the certificate file {garbage} holds no X.509 certificate" in line
+    line = assert_one_line_error(aws.run(*file_options({**paths, "private_key": str(garbage)}), *arn_options(),
+                                         "--", "true"), 78)
+    assert f"cannot parse the private key {garbage}" in line
+    line = assert_one_line_error(aws.run(*file_options({**paths, "private_key": paths["certificate"]}),
+                                         *arn_options(), "--", "true"), 78)
+    assert "cannot parse the private key" in line
+    assert fake.calls == []

@@ -2,8 +2,7 @@
 
 Options (and their DAPR_AWS_* mirrors) win over the keys of the profile
 (`roles_anywhere_*` in ~/.aws/config); the session lasts an hour unless told.
-Nothing here imports cryptography: deciding *whether* Roles Anywhere is the
-source costs a plain run nothing.
+Imported only once Roles Anywhere is the source (see the package's wanted()).
 """
 
 from __future__ import annotations
@@ -14,10 +13,8 @@ from dataclasses import dataclass
 from launcher import durations
 from launcher.errors import ConfigError
 
-# The options, named as AWS's signing helper names them (cli.py and fastpath.py use these keys).
-OPTION_NAMES = ("certificate", "private_key", "intermediates", "trust_anchor_arn", "profile_arn", "role_arn",
-                "role_session_name", "session_duration")
-PROFILE_PREFIX = "roles_anywhere_"
+from launcher.anywhere import PROFILE_PREFIX, profile_keys
+
 REQUIRED = ("certificate", "private_key", "trust_anchor_arn", "profile_arn", "role_arn")
 DEFAULT_DURATION = 3600
 MIN_DURATION, MAX_DURATION = 900, 43200  # what CreateSession accepts
@@ -45,22 +42,6 @@ class Settings:
         query = urlencode({"profileArn": self.profile_arn, "roleArn": self.role_arn,
                            "trustAnchorArn": self.trust_anchor_arn})
         return f"{self.endpoint.rstrip('/')}/sessions?{query}"
-
-
-def given_options(values: dict) -> dict:
-    """The Roles Anywhere options that were given, from parsed option values."""
-    return {name: values[name] for name in OPTION_NAMES if values.get(name) is not None}
-
-
-def profile_keys(scoped_config: dict) -> dict:
-    """The roles_anywhere_* keys of the profile, under the option names."""
-    return {name: scoped_config[PROFILE_PREFIX + name] for name in OPTION_NAMES
-            if scoped_config.get(PROFILE_PREFIX + name) not in (None, "")}
-
-
-def wanted(options: dict | None, scoped_config: dict) -> bool:
-    """Is Roles Anywhere the credential source: any option given, or any key in the profile."""
-    return bool(options) or bool(profile_keys(scoped_config))
 
 
 def build(options: dict | None, scoped_config: dict, profile: str | None, env=os.environ) -> Settings:
