@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.loopback import LoopbackServer
 
 
 def _iso(seconds: int) -> str:
@@ -26,7 +27,7 @@ def _iso(seconds: int) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeAws:
+class FakeAws(LoopbackServer):
     """A running fake; use as a context manager or call close()."""
 
     IMDS_TOKEN = "imds-session-token-0123456789"
@@ -148,11 +149,7 @@ class FakeAws:
                     return self._reply(200, fake.zone[:-1], "text/plain")
                 self._reply(404, "")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serve(Handler)
 
     def new_sso_token(self) -> dict:
         """A CreateToken reply whose access token the portal accepts from now on."""
@@ -168,13 +165,3 @@ class FakeAws:
         n = self.issued
         return {"AccessKeyId": f"{prefix}{n:04d}", "SecretAccessKey": f"fakesecret{n:04d}/0123456789abcdef",
                 "Token": f"faketoken{n:04d}+0123456789abcdef", "Expiration": _iso(self.lifetime)}
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -15,13 +15,15 @@ import hashlib
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from tests.loopback import LoopbackServer
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -120,7 +122,7 @@ def _check_trust(leaf, chain, anchor, now) -> None:
         raise Refused(403, "AccessDeniedException", "Untrusted certificate. Insufficient certificate") from None
 
 
-class FakeRolesAnywhere:
+class FakeRolesAnywhere(LoopbackServer):
     """The running stub: `url` for AWS_ENDPOINT_URL_ROLESANYWHERE, `calls` for what it saw."""
 
     def __init__(self, anchor: x509.Certificate, lifetime: int | None = None, region: str = REGION):
@@ -160,10 +162,7 @@ class FakeRolesAnywhere:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serve(Handler)
 
     def _session(self, target: str, headers, body: bytes) -> dict:
         seen = verify("POST", target, headers, body, self.anchor, self.region, self.tamper)
@@ -197,13 +196,3 @@ class FakeRolesAnywhere:
     def ok_calls(self) -> list[dict]:
         with self.lock:
             return [c for c in self.calls if c.get("status") == 201]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
