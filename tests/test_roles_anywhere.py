@@ -349,3 +349,35 @@ def test_files_that_hold_no_certificate_or_key(aws, fake, root, tmp_path):
                                          *arn_options(), "--", "true"), 78)
     assert "cannot parse the private key" in line
     assert fake.calls == []
+
+
+def test_serve_with_der_files_hands_out_roles_anywhere_credentials(aws, fake, root, tmp_path):
+    import http.client
+    import signal
+    import urllib.parse
+
+    from cryptography.hazmat.primitives import serialization
+
+    leaf = leaf_of(root, "ec")
+    der = {"certificate": tmp_path / "cert.der", "private_key": tmp_path / "key.der"}
+    der["certificate"].write_bytes(leaf.cert.public_bytes(serialization.Encoding.DER))
+    der["private_key"].write_bytes(leaf.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    proc = aws.start("serve", *file_options({k: str(v) for k, v in der.items()}), *arn_options())
+    try:
+        served = {}
+        while "AWS_CONTAINER_AUTHORIZATION_TOKEN" not in served:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            name, _, value = line.strip().removeprefix("export ").partition("=")
+            served[name] = value
+        url = urllib.parse.urlsplit(served["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
+        conn.request("GET", url.path, headers={"Authorization": served["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+        doc = json.loads(conn.getresponse().read())
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    [call] = fake.ok_calls()
+    assert doc["AccessKeyId"] == call["key"] and call["serial"] == leaf.serial
