@@ -87,6 +87,7 @@ class Supervisor:
         self._crashes: deque[float] = deque()
         self._last_code = 0
         self._final: int | None = None
+        self._stop_signals = 0  # how many stop signals we got: a second one means "kill now"
 
     # -- entry point -------------------------------------------------------
 
@@ -152,8 +153,9 @@ class Supervisor:
                 self.platform.forward(self.proc, signum)
 
     def _on_stop_signal(self, signum: int) -> None:
-        if self.proc is None:  # between two children: nothing to stop
-            self._final = self._last_code
+        self._stop_signals += 1
+        if self.proc is None:
+            self._stop_between_children()
         elif self._stop is None:
             self._begin_stop("signal", signum)
         elif self._stop.reason != "signal":
@@ -162,6 +164,19 @@ class Supervisor:
                 self.observer.stopping("signal")
         else:
             self._kill("a second stop signal arrived")
+
+    def _stop_between_children(self) -> None:
+        """No child to signal: start none, and exit once the old child's tree is gone."""
+        self._restart_at = None
+        self._spawn_after_refresh = False
+        if self._draining is None:
+            self._final = self._last_code
+            return
+        if self._final_pending is None:
+            self._final_pending = self._last_code  # let what is left of the old tree finish stopping
+        if self._stop_signals > 1:
+            old, _ = self._draining
+            self._draining = (old, self.clock())  # a second stop signal: kill what is left now
 
     # -- stopping ----------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 
+import pytest
+
 from launcher.supervisor import Policy, Supervisor
 
 
@@ -32,6 +34,7 @@ class FakePlatform:
         self.proc = None
         self.spawned = 0
         self.callback = None
+        self.group_until = 0.0  # the old child's process group has members until then
 
     def clock(self):
         return self.now
@@ -56,7 +59,7 @@ class FakePlatform:
         self.woken = True
 
     def group_alive(self, proc):
-        return False
+        return self.now < self.group_until
 
     def signal_pid(self, pid, signum):
         self.events.append(("signal_pid", pid, signum, self.now))
@@ -89,6 +92,7 @@ class FakePlatform:
     def kill_tree(self, proc):
         self.events.append(("kill_tree", self.now))
         proc.returncode = -9
+        self.group_until = 0.0
 
 
 def signal_at(signum):
@@ -265,3 +269,28 @@ def test_sighup_requests_a_refresh_and_is_not_forwarded():
     code, platform = _run(script, refresher=refresher, restart_on_refresh=False)
     assert refresher.n == 1
     assert not _actions(platform, ("forward",))
+
+
+def _exit_leaving_group_until(code, until):
+    def act(p):
+        p.proc.returncode = code
+        p.group_until = until
+    return act
+
+
+@pytest.mark.parametrize("restart", ["always", "no"])
+def test_a_stop_signal_between_two_children_waits_for_the_old_tree_then_exits(restart):
+    # The child exited by itself and left a member of its group still stopping; a
+    # SIGTERM then means: no restart, and exit once that tree is gone (not kill it).
+    script = [(10.0, _exit_leaving_group_until(0, 12.0)), (10.5, signal_at(signal.SIGTERM))]
+    code, platform = _run(script, restart=restart)
+    assert code == 0 and len(_actions(platform, ("spawn",))) == 1
+    assert 12.0 <= platform.now < 12.5 and not _actions(platform, ("kill_tree",))
+
+
+def test_a_second_stop_signal_between_two_children_kills_the_old_tree_at_once():
+    script = [(10.0, _exit_leaving_group_until(0, 60.0)), (10.5, signal_at(signal.SIGTERM)),
+              (11.0, signal_at(signal.SIGTERM))]
+    code, platform = _run(script, restart="always")
+    assert code == 0 and len(_actions(platform, ("spawn",))) == 1
+    assert _actions(platform, ("kill_tree",)) == [("kill_tree", 11.0)]
