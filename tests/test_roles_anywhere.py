@@ -215,7 +215,10 @@ def _replace(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def test_rotated_certificate_is_used_at_the_next_refresh_and_a_go_sdk_child_sees_new_keys(
+SDKS = ("go-v1", "go-v2", "js-v3", "botocore")  # what daprd uses (Go), and two more real SDKs
+
+
+def test_rotated_certificate_is_used_at_the_next_refresh_and_real_sdk_children_see_new_keys(
         aws, root, tmp_path, sdk_probes):
     # Credentials live 8 s and the margin is 3 s: a refresh about every 5 s,
     # each one reading the certificate and key files again.
@@ -224,7 +227,7 @@ def test_rotated_certificate_is_used_at_the_next_refresh_and_a_go_sdk_child_sees
         first, second = leaf_of(root, "rsa"), leaf_of(root, "ec")
         paths = pki.write_identity(tmp_path / "pki", first)
         proc = aws.start("--mode", "endpoint", "--refresh-margin", "3s", *file_options(paths), *arn_options(),
-                         *helper("probes", "13", f"go-v2={sdk_probes['go-v2']}"))
+                         *helper("probes", "13", *[f"{name}={sdk_probes[name]}" for name in SDKS]))
         try:
             wait_for(lambda: stub.ok_calls(), timeout=30, what="the first CreateSession")
             _replace(paths["private_key"], pki.key_pem(second.key))
@@ -237,9 +240,11 @@ def test_rotated_certificate_is_used_at_the_next_refresh_and_a_go_sdk_child_sees
         assert serials[0] == first.serial and len(serials) >= 2, serials
         assert set(serials[1:]) == {second.serial}, serials
         assert stub.ok_calls()[-1]["algorithm"] == "AWS4-X509-ECDSA-SHA256"
-        seen = json.loads(out.strip().splitlines()[-1])["go-v2"]
-        assert seen["errors"] == [] and len(seen["pids"]) == 1, seen
-        assert len(seen["keys"]) >= 2 and all(key.startswith("ASIARA") for key in seen["keys"]), seen
+        report = json.loads(out.strip().splitlines()[-1])
+        for name in SDKS:
+            seen = report[name]
+            assert seen["errors"] == [] and len(seen["pids"]) == 1, (name, seen)
+            assert len(seen["keys"]) >= 2 and all(key.startswith("ASIARA") for key in seen["keys"]), (name, seen)
         assert "restarting" not in err
 
 
