@@ -25,10 +25,8 @@ def sign(request, identity, region: str, now: datetime | None = None) -> None:
     """Add X-Amz-Date, X-Amz-X509(-Chain) and Authorization to a botocore AWSRequest."""
     from botocore.auth import SigV4Auth
 
-    class _Canonical(SigV4Auth):
-        """botocore's SigV4 with no HMAC key: only its canonical-request parts are used."""
-
-    signer = _Canonical(credentials=None, service_name=SERVICE, region_name=region)
+    # botocore's SigV4 without credentials: only its canonical-request and scope parts are used.
+    signer = SigV4Auth(credentials=None, service_name=SERVICE, region_name=region)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     request.context["timestamp"] = stamp
     for name in ("X-Amz-Date", "X-Amz-X509", "X-Amz-X509-Chain", "Authorization"):
