@@ -11,9 +11,8 @@ import os
 from dataclasses import dataclass
 
 from launcher import durations
-from launcher.errors import ConfigError
-
 from launcher.anywhere import PROFILE_PREFIX, profile_keys
+from launcher.errors import ConfigError
 
 REQUIRED = ("certificate", "private_key", "trust_anchor_arn", "profile_arn", "role_arn")
 DEFAULT_DURATION = 3600
