@@ -13,12 +13,38 @@ psutil import on the exit path); elsewhere psutil does it.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
 from launcher.stopping import is_daprd_argv
 
 MARKER_VAR = "DAPR_AWS_LAUNCHER_PID"
+log = logging.getLogger("dapr-aws")
+
+
+def drain_step(platform, old, deadline: float, now: float, signalled: set[int]) -> bool:
+    """One step of stopping what is left of an exited child's tree: True once nothing is left.
+
+    daprd first, each process asked exactly once (`signalled` remembers); the
+    rest only when no daprd is left; at `deadline` everything left is killed.
+    """
+    left = find() if platform.TREE_SCAN else []
+    if not left and not platform.group_alive(old):
+        return True
+    if now >= deadline:
+        log.warning("%d process(es) of the old child's tree still running; killing them", len(left))
+        for pid, _ in left:
+            platform.signal_pid(pid, platform.KILL_SIGNAL)
+        platform.kill_tree(old)
+        return True
+    daprd = [pid for pid, is_daprd in left if is_daprd]
+    for pid in (daprd or [pid for pid, _ in left]):
+        if pid not in signalled:
+            signalled.add(pid)
+            log.debug("asking leftover process %d to stop", pid)
+            platform.signal_pid(pid, platform.STOP_SIGNAL)
+    return False
 
 
 def find(launcher_pid: int | None = None) -> list[tuple[int, bool]]:

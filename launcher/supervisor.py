@@ -254,26 +254,6 @@ class Supervisor:
         self._restart_reason = reason
         self._final_pending = final
 
-    def _drained(self, old, deadline: float, now: float) -> bool:
-        """One step of the drain: True once nothing of the old tree is left."""
-        left = leftovers.find() if self.platform.TREE_SCAN else []
-        if not left and not self.platform.group_alive(old):
-            return True
-        if now >= deadline:
-            log.warning("%d process(es) of the old child's tree still running; killing them", len(left))
-            for pid, _ in left:
-                self.platform.signal_pid(pid, self.platform.KILL_SIGNAL)
-            self.platform.kill_tree(old)
-            return True
-        daprd = [pid for pid, is_daprd in left if is_daprd]
-        # daprd first, each exactly once; the rest only when no daprd is left.
-        for pid in (daprd or [pid for pid, _ in left]):
-            if pid not in self._signalled:
-                self._signalled.add(pid)
-                log.debug("asking leftover process %d to stop", pid)
-                self.platform.signal_pid(pid, self.platform.STOP_SIGNAL)
-        return False
-
     # -- timers ------------------------------------------------------------
 
     def _handle_deadlines(self) -> None:
@@ -286,7 +266,7 @@ class Supervisor:
             self._kill(f"did not stop within {self.policy.stop_timeout:g}s")
         if self._draining is not None:
             old, deadline = self._draining
-            if not self._drained(old, deadline, now):
+            if not leftovers.drain_step(self.platform, old, deadline, now, self._signalled):
                 return
             self._draining = None
             if self._final_pending is not None:
