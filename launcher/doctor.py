@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 
-from launcher import childenv, credentials, errors
+from launcher import childenv, credentials, durations, errors
 
 EXIT_FAILED = 1
 CONTAINER_VARS = ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
@@ -88,10 +88,8 @@ def _aws_checks(profile, region, offline, anywhere=None) -> list[Check]:
 
 def _certificate_check(cert: dict) -> Check:
     """The Roles Anywhere certificate: who it names, its serial and how long it lasts (warn under 7 days)."""
-    import time
-
     detail = f"{cert['Subject']}, serial {cert['Serial']}, expires {cert['NotAfter']} ({cert['File']})"
-    left = time.mktime(time.strptime(cert["NotAfter"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
+    left = durations.seconds_until(cert["NotAfter"])
     if left < 7 * 86400:
         return Check("warn", "certificate", detail + f", in {max(0, int(left // 3600))}h",
                      "renew it before then: refreshes after its expiry will fail")

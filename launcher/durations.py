@@ -1,4 +1,4 @@
-"""Durations on the command line: `90`, `90s`, `15m`, `1h`, `1h30m`, `500ms`."""
+"""Durations: on the command line (`90`, `90s`, `15m`, `1h`, `1h30m`, `500ms`), and until a UTC stamp."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def parse(text: str) -> float:
         raise ValueError(f"{text!r} is not a duration (examples: 90, 90s, 15m, 1h)")
     return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
 
+
+
+def seconds_until(stamp_z: str) -> float:
+    """Seconds from now until an ISO 8601 UTC stamp like 2030-01-01T00:00:00Z (negative once past)."""
+    import calendar
+    import time
+
+    return calendar.timegm(time.strptime(stamp_z, "%Y-%m-%dT%H:%M:%SZ")) - time.time()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
-from launcher import credentials, errors
+from launcher import credentials, durations, errors
 
 
 def identity(creds: credentials.Credentials) -> dict:
@@ -47,7 +46,7 @@ def render_text(doc: dict) -> str:
         profile += f" (from {doc['ProfileFrom']})"
     region = f"{doc['Region']} (from {doc['RegionFrom']})" if doc["Region"] else "(none)"
     if doc["Expiration"]:
-        left = time.mktime(time.strptime(doc["Expiration"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
+        left = durations.seconds_until(doc["Expiration"])
         expires = f"{doc['Expiration']} (in {int(left // 3600)}h{int(left % 3600 // 60):02d}m)"
     else:
         expires = "never (long-lived keys)"
