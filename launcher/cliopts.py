@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from launcher import durations
-from launcher.fastpath import CHOICES, DEFAULTS, MODES
+from launcher.fastpath import ANYWHERE_OPTIONS, CHOICES, DEFAULTS, MODES
 
 
 class Duration(click.ParamType):
@@ -57,8 +57,7 @@ EXEC_OPTIONS = {
     "role-session-name": (dict(), "Roles Anywhere: the role session's name."),
     "session-duration": (dict(type=Duration()), "Roles Anywhere: session length, 15m to 12h (default 1h)."),
 }
-ANYWHERE = ["certificate", "private-key", "intermediates", "trust-anchor-arn", "profile-arn", "role-arn",
-            "role-session-name", "session-duration"]
+ANYWHERE = [name.replace("_", "-") for name in ANYWHERE_OPTIONS]
 
 
 def options(names, on_group: bool):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from launcher import durations, logs
+from launcher.anywhere import OPTION_NAMES as ANYWHERE_OPTIONS
 
 MODES = ("auto", "env", "endpoint", "imds")
 # The choices of the run options, shared with cli.py's click options.
@@ -24,9 +25,8 @@ DEFAULTS = {
     "profile": None, "region": None, "mode": "auto", "stop_timeout": "15s", "refresh_margin": "20m",
     "on_expiry": "keep", "restart": "no", "ready_url": None, "endpoint_port": "0", "log_level": "info",
     "log_format": "text", "mfa_code": None,
-    # IAM Roles Anywhere (anywhere/settings.py); None: not given, so the profile's keys or the default apply.
-    "certificate": None, "private_key": None, "intermediates": None, "trust_anchor_arn": None, "profile_arn": None,
-    "role_arn": None, "role_session_name": None, "session_duration": None,
+    # IAM Roles Anywhere; None: not given, so the profile's keys or the default apply (anywhere/settings.py).
+    **dict.fromkeys(ANYWHERE_OPTIONS),
 }
 FLAGS = {"--login": ("login", True), "--no-login": ("login", False),
          "--checks": ("checks", True), "--no-checks": ("checks", False)}
