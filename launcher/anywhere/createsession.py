@@ -29,7 +29,7 @@ def call(settings, identity) -> dict:
     raise _refusal(status, headers, text, settings)
 
 
-def _send(request, settings) -> tuple[int, dict, str]:
+def _send(request, settings) -> tuple[int, object, str]:
     from botocore.exceptions import ConnectionError, HTTPClientError
     from botocore.httpsession import URLLib3Session
     from botocore.utils import get_environ_proxies
@@ -43,7 +43,7 @@ def _send(request, settings) -> tuple[int, dict, str]:
                           "check the network, proxy and AWS_ENDPOINT_URL_ROLESANYWHERE") from None
     finally:
         session.close()
-    return response.status_code, dict(response.headers), response.text
+    return response.status_code, response.headers, response.text  # headers: case-insensitive
 
 
 def _why(exc) -> str:
@@ -86,7 +86,7 @@ def _expiry(value) -> datetime:
 
 
 def _refusal(status: int, headers: dict, text: str, settings) -> Exception:
-    kind = (headers.get("x-amzn-ErrorType") or headers.get("X-Amzn-Errortype") or "").split(":")[0]
+    kind = (headers.get("x-amzn-ErrorType") or "").split(":")[0]
     message = ""
     try:
         doc = json.loads(text)
