@@ -17,6 +17,7 @@ from launcher import errors, redact
 # The AWS CLI's own cache of assume-role and SSO role credentials: sharing it
 # means one `aws sso login` or one MFA prompt serves both tools.
 CLI_CACHE = os.path.join("~", ".aws", "cli", "cache")
+ROLES_ANYWHERE = "roles-anywhere"  # the source name of IAM Roles Anywhere credentials
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,12 @@ class Credentials:
     source: str = "unknown"  # botocore's method name, e.g. "assume-role"
     region: str | None = None
     region_source: str | None = None
-    # False for sources the AWS CLI's cache never holds (Roles Anywhere): a refresh asks upstream at once.
-    cacheable: bool = True
     certificate: dict | None = field(default=None, compare=False)  # Roles Anywhere: subject, serial, expiry
+
+    @property
+    def cacheable(self) -> bool:
+        """False for a source the AWS CLI's cache never holds: a refresh then asks upstream at once."""
+        return self.source != ROLES_ANYWHERE
 
     def expires_z(self) -> str | None:
         """Expiry as ISO 8601 UTC with a Z, the form every AWS SDK parses."""
@@ -128,9 +132,8 @@ def _roles_anywhere(session, shown: str | None, region: str | None, options: dic
     if chosen_region is None:
         chosen_region, region_source = settings.region, "trust anchor ARN"
     return Credentials(access_key=creds["accessKeyId"], secret_key=creds["secretAccessKey"],
-                       token=creds["sessionToken"], expires=creds["expiration"], source="roles-anywhere",
-                       region=chosen_region, region_source=region_source, cacheable=False,
-                       certificate=certificate)
+                       token=creds["sessionToken"], expires=creds["expiration"], source=ROLES_ANYWHERE,
+                       region=chosen_region, region_source=region_source, certificate=certificate)
 
 
 def _parsed_session(profile: str | None):
