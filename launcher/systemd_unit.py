@@ -137,4 +137,7 @@ def install(name: str, text: str, unit_dir: str = "/etc/systemd/system") -> str:
         os.chmod(path, 0o644)
     except PermissionError:
         raise ConfigError(f"cannot write {path}: permission denied", "run with sudo") from None
+    except OSError as exc:  # a missing or read-only --unit-dir, a full disk
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}",
+                          "check --unit-dir (default /etc/systemd/system)") from None
     return path

@@ -86,6 +86,15 @@ def test_install_writes_the_unit_and_says_what_to_run(aws, tmp_path):
     assert "systemctl daemon-reload" in result.stdout and "systemctl enable --now orders" in result.stdout
 
 
+def test_install_into_a_directory_that_cannot_be_made_is_one_line(aws, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = aws.run("systemd-unit", "--name", "o", "--install", "--unit-dir", blocker / "units",
+                     "--", "/usr/local/bin/daprd")
+    line = assert_one_line_error(result, 78)
+    assert f"cannot write {blocker / 'units' / 'o.service'}" in line and "--unit-dir" in line
+
+
 def test_relative_command_and_dynamic_user_with_profile_are_refused(aws):
     assert aws.run("systemd-unit", "--name", "o", "--", "daprd").returncode == 2
     assert_one_line_error(aws.run("systemd-unit", "--name", "o", "--dynamic-user", "--profile", "p", "--",
