@@ -187,6 +187,12 @@ def _raised_in_botocore(exc: BaseException) -> bool:
     return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("botocore")
 
 
+def cannot_write(path: str, exc: OSError, option: str) -> ConfigError:
+    """Writing a file where the user told us to (a unit, a shim) failed."""
+    remedy = "run with sudo, or pick another " + option if isinstance(exc, PermissionError) else f"check {option}"
+    return ConfigError(f"cannot write {path}: {exc.strerror or exc}", remedy)
+
+
 def internal(exc: BaseException) -> LauncherError:
     """The one line for a bug: what was raised, and how to report it."""
     return LauncherError(f"internal error: {type(exc).__name__}: {exc}", "run with --log-level debug and report it",

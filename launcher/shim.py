@@ -18,7 +18,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 
-from launcher import __version__
+from launcher import __version__, errors
 from launcher.errors import CommandNotFound, ConfigError
 
 MARKER = "dapr-aws shim"
@@ -115,7 +115,10 @@ def install(names, directory: str, options: list[str], style: str = "auto", powe
             path: str | None = None) -> list[Shim]:
     """Write a shim per name into `directory`; returns what was written."""
     windows = style == "windows" or (style == "auto" and sys.platform.startswith("win"))
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise errors.cannot_write(directory, exc, "--dir") from None
     written = []
     for name in names:
         real = find_real(name, directory, path)
@@ -133,10 +136,13 @@ def install(names, directory: str, options: list[str], style: str = "auto", powe
             if os.path.exists(target) and not is_ours(target):
                 raise ConfigError(f"{target} exists and is not a dapr-aws shim", "remove it or pick another --dir")
             newline = "" if windows else "\n"
-            with open(target, "w", newline=newline) as f:
-                f.write(render(name, real, launcher, options))
-            if not windows:
-                os.chmod(target, 0o755)
+            try:
+                with open(target, "w", newline=newline) as f:
+                    f.write(render(name, real, launcher, options))
+                if not windows:
+                    os.chmod(target, 0o755)
+            except OSError as exc:
+                raise errors.cannot_write(target, exc, "--dir") from None
             files.append(target)
         written.append(Shim(name, tuple(files), real))
     return written

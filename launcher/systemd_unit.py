@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 
-from launcher import __version__
+from launcher import __version__, errors
 from launcher.errors import ConfigError, LauncherError
 
 DEFAULT_GRACEFUL = 5.0  # daprd's --dapr-graceful-shutdown-seconds default
@@ -135,9 +135,6 @@ def install(name: str, text: str, unit_dir: str = "/etc/systemd/system") -> str:
         with open(path, "w") as f:
             f.write(text)
         os.chmod(path, 0o644)
-    except PermissionError:
-        raise ConfigError(f"cannot write {path}: permission denied", "run with sudo") from None
-    except OSError as exc:  # a missing or read-only --unit-dir, a full disk
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}",
-                          "check --unit-dir (default /etc/systemd/system)") from None
+    except OSError as exc:  # not root, a missing or read-only --unit-dir, a full disk
+        raise errors.cannot_write(path, exc, "--unit-dir") from None
     return path

@@ -136,3 +136,14 @@ def test_windows_cmd_shim_text(setup):
     ps1 = (shim_dir / "dapr.ps1").read_text()
     assert "@args" in ps1 and "exit $LASTEXITCODE" in ps1 and "'--profile' 'dev'" in ps1
     assert not (shim_dir / "dapr").exists()
+
+
+def test_install_into_a_directory_that_cannot_be_made_is_one_line(setup, tmp_path):
+    from tests.conftest import assert_one_line_error
+
+    aws, _, _, base_path = setup
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = _run(aws, [DAPR_AWS, "shim", "install", "dapr", "--dir", str(blocker / "shims")], base_path)
+    line = assert_one_line_error(result, 78)
+    assert f"cannot write {blocker / 'shims'}" in line and "check --dir" in line
