@@ -160,11 +160,11 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int, *secre
 
 
 @pytest.fixture(scope="session")
-def sdk_probes() -> dict[str, str]:
-    """The real-SDK probes, built once per session (see tests/sdks.py)."""
-    from tests.sdks import probe_commands
+def sdk_probes():
+    """The real-SDK probes by name (tests/builds/probes.py); one that could not be built skips the test."""
+    from tests.builds.probes import Probes
 
-    return probe_commands()
+    return Probes()
 
 
 def short_lived_profile(aws, state: Path, lifetime: int, name: str = "short", extra: str = "") -> str:
@@ -179,3 +179,34 @@ def upstream_calls(state: Path) -> int:
     """How often the credential_process of short_lived_profile ran."""
     path = state / "calls"
     return int(path.read_text()) if path.exists() else 0
+
+
+@pytest.fixture(scope="session")
+def local_aws():
+    """moto's DynamoDB, SSM, S3, SNS/SQS and STS on 127.0.0.1, recording the key id of each request."""
+    from tests.localaws import LocalAws
+
+    with LocalAws() as server:
+        yield server
+
+
+def _daprd_versions():
+    from tests.builds.dapr import DAPRD_VERSIONS
+
+    return DAPRD_VERSIONS
+
+
+@pytest.fixture(params=_daprd_versions())
+def daprd(request) -> tuple[str, str]:
+    """(version, path) of a real daprd built from that release (tests/builds/dapr.py); skips if unavailable."""
+    from tests.builds import available
+
+    return request.param, str(available(f"daprd-{request.param}"))
+
+
+@pytest.fixture(scope="session")
+def dapr_cli() -> str:
+    """The real dapr CLI (tests/builds/dapr.py); skips if unavailable."""
+    from tests.builds import available
+
+    return str(available("dapr-cli"))

@@ -1,4 +1,4 @@
-// Probe on aws-sdk-go-v2: polls config.LoadDefaultConfig's credentials (the
+// Probe on aws-sdk-go-v2 (pinned in go.mod to what daprd 1.18 builds with): polls config.LoadDefaultConfig's credentials (the
 // chain Dapr's AWS components use) and prints "key <id>" for N seconds.
 package main
 
