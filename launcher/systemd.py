@@ -64,6 +64,8 @@ class SystemdObserver:
         self.stop_timeout = stop_timeout
         self.ready_url = ready_url
         self.proc = None
+        # READY=1 means "started" to systemd: never say it, not even after a refresh, before the child was ready.
+        self.was_ready = False
 
     def status(self) -> str:
         c = self.refresher.current if self.refresher is not None else None
@@ -79,19 +81,26 @@ class SystemdObserver:
             self.ready()
 
     def ready(self, _took: float | None = None) -> None:
+        self.was_ready = True
         self.n.notify("READY=1", self.status())
 
     def refreshing(self) -> None:
-        self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", self.status())
+        if self.was_ready:
+            self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", self.status())
+        else:
+            self.n.notify(self.status())
 
     def refreshed(self) -> None:
-        self.n.notify("READY=1", self.status())
+        if self.was_ready:
+            self.n.notify("READY=1", self.status())
+        else:
+            self.n.notify(self.status())
 
     def stopping(self, reason: str) -> None:
         extend = f"EXTEND_TIMEOUT_USEC={int((self.stop_timeout + 5) * 1e6)}"
         if reason == "refresh":
-            self.n.notify("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}", extend,
-                          "STATUS=restarting the child with new credentials")
+            reloading = ("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}") if self.was_ready else ()
+            self.n.notify(*reloading, extend, "STATUS=restarting the child with new credentials")
         else:
             self.n.notify("STOPPING=1", extend, "STATUS=stopping")
 

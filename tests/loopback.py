@@ -1,9 +1,22 @@
-"""A fake's HTTP server on 127.0.0.1, in a daemon thread, closed by `with` or close()."""
+"""Loopback helpers: free ports, and a fake's HTTP server on 127.0.0.1 in a daemon thread."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import ThreadingHTTPServer
+
+
+def free_ports(count: int = 1) -> list[int]:
+    """Ports on 127.0.0.1 that nothing listens on now (all bound at once, so distinct, then released)."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class LoopbackServer:

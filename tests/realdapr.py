@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import urllib.error
@@ -20,24 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import wait_for
+from tests.loopback import free_ports
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # The lines daprd logs (text format, every release tested) when a stop signal arrives and when it is done.
 SIGNAL_LINE = re.compile(r"Received signal '(\w+)'; beginning shutdown")
 GRACEFUL_LINE = "Daprd shutdown gracefully"
 RUNNING_LINE = "dapr initialized. Status: Running"
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (bound at once, then released)."""
-    socks = [socket.socket() for _ in range(count)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def reaches_ssm(version: str) -> bool:

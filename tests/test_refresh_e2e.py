@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import sys
 
 import pytest
 
 from tests.conftest import HELPERS, helper, short_lived_profile, upstream_calls, wait_for
+from tests.loopback import free_ports
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def _lines(path):

@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from tests.conftest import assert_one_line_error, helper, wait_for
+from tests.notify import NotifyListener
 from tests.test_refresh_e2e import _free_port, _install, _lines
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="systemd")
@@ -101,45 +100,6 @@ def test_relative_command_and_dynamic_user_with_profile_are_refused(aws):
                                   "/usr/local/bin/daprd"), 78)
 
 
-class NotifyListener:
-    """A fake NOTIFY_SOCKET: collects (time, fields) datagrams."""
-
-    def __init__(self, tmp_path, abstract: bool):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        if abstract:
-            name = f"dapr-aws-test-{os.getpid()}-{time.monotonic_ns()}"
-            self.sock.bind("\0" + name)
-            self.address = "@" + name
-        else:
-            path = str(tmp_path / "notify.sock")
-            self.sock.bind(path)
-            self.address = path
-        self.messages = []
-        self.sock.settimeout(0.2)
-        self._stop = False
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while not self._stop:
-            try:
-                data = self.sock.recv(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.messages.append((time.time(), data.decode().split("\n")))
-
-    def fields(self):
-        return [f for _, fields in self.messages for f in fields]
-
-    def times(self, field):
-        return [t for t, fields in self.messages if field in fields]
-
-    def close(self):
-        self._stop = True
-        self.sock.close()
-
-
 @pytest.mark.parametrize("abstract", [False, True])
 def test_notify_ready_after_health_watchdog_reloading_and_stopping(aws, tmp_path, abstract):
     listener = NotifyListener(tmp_path, abstract)
@@ -223,3 +183,34 @@ def test_ec2_flow_instance_profile_only_with_a_real_sdk_child(aws, fake_aws, sdk
     seen = json.loads(result.stdout.strip().splitlines()[-1])["go-v2"]
     assert seen["errors"] == [] and len(seen["pids"]) == 1
     assert len(seen["keys"]) >= 2 and all(k.startswith("ASIAIMDS") for k in seen["keys"])
+
+
+class _Recorded:
+    watchdog_interval = None
+
+    def __init__(self):
+        self.sent = []
+
+    def notify(self, *fields):
+        self.sent.append(fields)
+
+
+def test_no_ready_nor_reloading_before_the_child_was_ready_even_across_refreshes():
+    # Found with the real daprd: a refresh before daprd's healthz ever answered said READY=1.
+    from launcher.systemd import SystemdObserver
+
+    notifier = _Recorded()
+    observer = SystemdObserver(notifier, None, 5.0, "http://127.0.0.1:1/v1.0/healthz")
+    observer.started(object())
+    observer.refreshing()
+    observer.refreshed()
+    observer.stopping("refresh")
+    before = len(notifier.sent)
+    early = [f for fields in notifier.sent for f in fields]
+    assert "READY=1" not in early and "RELOADING=1" not in early
+    assert any(f.startswith("EXTEND_TIMEOUT_USEC=") for f in early)
+    observer.ready(0.5)
+    observer.refreshing()
+    observer.refreshed()
+    later = [fields[0] for fields in notifier.sent[before:]]
+    assert later == ["READY=1", "RELOADING=1", "READY=1"], notifier.sent

@@ -70,7 +70,8 @@ class Artifact:
         found = self.cached()
         if found is not None and found.exists():
             return found, True
-        shutil.rmtree(self.dir, ignore_errors=True)
+        for old in self.dir.parent.glob("*"):  # earlier recipes of this artifact, and a half-done build
+            shutil.rmtree(old, ignore_errors=True)
         self.dir.mkdir(parents=True)
         self._failed.unlink(missing_ok=True)
         log = Log(CACHE / "logs" / f"{self.name}.log")

@@ -1,5 +1,6 @@
-// Probe on aws-sdk-go-v2 (pinned in go.mod to what daprd 1.18 builds with): polls config.LoadDefaultConfig's credentials (the
-// chain Dapr's AWS components use) and prints "key <id>" for N seconds.
+// Probe on aws-sdk-go-v2, pinned in go.mod to the versions daprd 1.18 builds with:
+// polls config.LoadDefaultConfig's credentials (the chain Dapr's AWS components
+// use) and prints "key <id>" for N seconds.
 package main
 
 import (
