@@ -109,6 +109,8 @@ class ImdsRoute:
         if not host_is_loopback(headers.get("host")):
             return _error(403, "forbidden host")
         path = target.split("?", 1)[0]
+        while "//" in path:  # as real IMDS: clients that append "/latest/..." to ".../" send "//latest/..."
+            path = path.replace("//", "/")
         if path == "/latest/api/token":
             return self._token(method, headers)
         if method != "GET":

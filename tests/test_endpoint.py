@@ -218,6 +218,17 @@ def test_imds_full_flow(imds):
     assert (status, region) == (200, b"eu-west-1")
 
 
+def test_imds_takes_repeated_slashes_as_one_as_real_imds_does(imds):
+    # The variable ends in "/" (the AWS CLI v2 appends "latest/..."), so clients that append
+    # "/latest/..." send "//latest/...": the AWS SDK for Java v2 and the JS SDK v2 among them.
+    status, token, _ = imds.request("PUT", "//latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+    assert status == 200
+    status, role, _ = imds.request("GET", "//latest/meta-data//iam/security-credentials/",
+                                   {"X-aws-ec2-metadata-token": token.decode()})
+    assert (status, role) == (200, b"dapr-aws")
+    assert imds.request("GET", "//latest/meta-data/nothing", {"X-aws-ec2-metadata-token": token.decode()})[0] == 404
+
+
 @pytest.mark.parametrize("ttl", [None, "0", "21601", "abc"])
 def test_imds_token_ttl_must_be_1_to_21600(imds, ttl):
     headers = {} if ttl is None else {"X-aws-ec2-metadata-token-ttl-seconds": ttl}

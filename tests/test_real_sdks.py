@@ -1,4 +1,4 @@
-"""The real AWS SDKs as children: Go v1 and v2 (what daprd uses), JS v3 and botocore.
+"""The real AWS SDKs as children: Go v1 and v2 (pinned to what daprd uses), Java v2, JS v3 and botocore.
 
 Each probe polls its SDK's default credential chain and prints the access key
 id it sees. Credentials from the fake upstream live 8 seconds and the margin
@@ -28,7 +28,7 @@ def _run_probes(aws, tmp_path, sdk_probes, mode, names):
 
 @pytest.mark.parametrize("mode", ["endpoint", "imds"])
 def test_sdks_see_new_keys_without_restart(aws, tmp_path, sdk_probes, mode):
-    names = ["go-v1", "go-v2", "js-v3", "botocore"]
+    names = ["go-v1", "go-v2", "java-v2", "js-v3", "botocore"]
     report, stderr = _run_probes(aws, tmp_path, sdk_probes, mode, names)
     for name in names:
         seen = report[name]
