@@ -6,6 +6,7 @@
   route (`aws configure export-credentials` + exec), on a static and a credential_process
   profile, with the floors `python -c pass`, `python -c "import botocore.session"` and /bin/true;
 * start-up with IAM Roles Anywhere (RSA and EC keys) through a local CreateSession;
+* the real daprd to healthy, alone and under dapr-aws, and the launcher's memory beside daprd's;
 * resident memory while supervising; how fast resolution gives up on an IMDS that never answers;
 * the credential endpoint under wrk (8 keep-alive clients, one slow client connected),
   against aws-export-credentials --container, for credentials living 1 hour and 5 minutes,
@@ -25,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchdapr  # noqa: E402
 import benchlib  # noqa: E402
 import benchra  # noqa: E402
 
@@ -61,6 +63,7 @@ def main() -> None:
         env = benchlib.make_home(home)
         benchlib.startup(report, env, args.runs, launcher, peer, cli)
         benchra.startup(report, env, home, args.runs, launcher)
+        benchdapr.startup(report, env, max(3, args.runs // 3), launcher)
         benchlib.memory(report, env, launcher)
         benchlib.imds_give_up(report, env, launcher)
         for lifetime in (3600, 300):

@@ -10,6 +10,7 @@ the key id its SDK sees; daprd's components sign requests to the local AWS.
 from __future__ import annotations
 
 import json
+import subprocess
 import signal
 import sys
 import time
@@ -148,8 +149,10 @@ def test_dapr_run_file_with_two_apps(aws, tmp_path, local_aws, daprd, dapr_cli):
             def fresh():
                 seen.extend(p for p in tree_of(proc.pid) if p not in seen)
                 daprds[:] = [p for p in seen if name_of(p) == "daprd"]
-                logs = "".join(p.read_text() for p in tmp_path.glob("*/.dapr/logs/*_app_*.log"))
-                return len(daprd_keys(local_aws, since)) >= 3 and len(app_keys(logs)) >= 3 and len(daprds) == 2
+                each_app = [app_keys("".join(p.read_text() for p in (tmp_path / a).glob(".dapr/logs/*_app_*.log")))
+                            for a in ("orders", "billing")]
+                return (len(daprd_keys(local_aws, since)) >= 3 and all(len(keys) >= 2 for keys in each_app)
+                        and len(daprds) == 2)
             wait_for(fresh, timeout=60, interval=0.2, what=f"fresh keys in both daprd {version} and both apps")
         proc.send_signal(signal.SIGINT)  # Ctrl+C
         code = proc.wait(40)
@@ -166,3 +169,83 @@ def test_dapr_run_file_with_two_apps(aws, tmp_path, local_aws, daprd, dapr_cli):
         assert SIGNAL_LINE.findall(text) == ["terminated"], (app_id, text[-3000:])
         assert GRACEFUL_LINE in text, (app_id, text[-3000:])
     assert alive(seen) == [], alive(seen)
+
+
+class DaprRun:
+    """`dapr run` of one app, alone or under dapr-aws, with its output in a file."""
+
+    def __init__(self, aws, tmp_path, local_aws, daprd, dapr_cli, launcher: list[str] | None):
+        version, binary = daprd
+        self.sidecar = Sidecar(local_aws, tmp_path, version)
+        runtime = runtime_dir(tmp_path / "runtime", binary)
+        argv = [dapr_cli, "run", "--app-id", "orders", "--runtime-path", str(runtime), "-H", str(self.sidecar.http_port),
+                "-G", str(self.sidecar.grpc_port), *NO_CONTROL_PLANE, "--resources-path",
+                str(self.sidecar.components), "--", *APP]
+        self.out_path = tmp_path / "dapr-run.out"
+        env = daprd_env(local_aws.url)
+        with open(self.out_path, "w") as out:
+            if launcher is None:  # the CLI alone, with static keys
+                env.update({"AWS_ACCESS_KEY_ID": "AKIASTATIC0000000001", "AWS_SECRET_ACCESS_KEY": "static"})
+                self.proc = subprocess.Popen(argv, env={**aws.env, **env}, stdout=out, stderr=subprocess.STDOUT)
+            else:
+                profile = short_lived_profile(aws, tmp_path / "state", lifetime=3600)
+                self.proc = aws.start("--profile", profile, *launcher, "--", *argv, env=env, stdout=out)
+        self.sidecar.wait_healthy()
+        self.tree = tree_of(self.proc.pid)
+
+    def named(self, name: str) -> list[psutil.Process]:
+        return [p for p in self.tree if name_of(p) == name]
+
+    @property
+    def text(self) -> str:
+        return self.out_path.read_text()
+
+    def close(self) -> None:
+        for p in [self.proc, *self.tree]:
+            try:
+                p.kill()
+            except (psutil.NoSuchProcess, ProcessLookupError):
+                pass
+
+
+@pytest.fixture
+def dapr_run(aws, tmp_path, local_aws, daprd, dapr_cli):
+    runs = []
+
+    def start(launcher):
+        runs.append(DaprRun(aws, tmp_path, local_aws, daprd, dapr_cli, launcher))
+        return runs[-1]
+
+    yield start
+    for run in runs:
+        run.close()
+
+
+def test_the_cli_alone_kills_its_daprd_without_a_drain(dapr_run):
+    # Why dapr-aws stops daprd itself first: signalled, `dapr run` sends its daprd SIGKILL.
+    run = dapr_run(None)
+    (daprd,) = run.named("daprd")
+    run.proc.send_signal(signal.SIGTERM)
+    run.proc.wait(30)
+    wait_for(lambda: alive([daprd]) == [], timeout=10, what="daprd gone")
+    assert SIGNAL_LINE.findall(run.text) == [] and GRACEFUL_LINE not in run.text, run.text[-2000:]
+
+
+def test_a_crashed_cli_leaves_daprd_and_the_app_to_dapr_aws_which_drains_daprd(dapr_run):
+    run = dapr_run(["--mode", "endpoint", "--stop-timeout", "20s"])
+    (daprd,) = run.named("daprd")
+    cli = psutil.Process(run.proc.pid).children()[0]
+    cli.kill()  # the CLI dies without a word: daprd and the app are left running
+    code = run.proc.wait(40)
+    assert code == 128 + signal.SIGKILL, (code, run.proc.stderr.read())
+    assert SIGNAL_LINE.findall(run.text) == ["terminated"] and GRACEFUL_LINE in run.text, run.text[-2000:]
+    assert alive(run.tree) == [], alive(run.tree)
+
+
+def test_kill_9_of_dapr_aws_leaves_no_dapr_run_tree_behind(dapr_run):
+    # The kernel's parent-death signal (SIGTERM) reaches the CLI, which stops its daprd and app.
+    run = dapr_run(["--mode", "endpoint"])
+    assert len(run.named("daprd")) == 1
+    run.proc.kill()
+    run.proc.wait(10)
+    wait_for(lambda: alive(run.tree) == [], timeout=30, what="the CLI, daprd and the app gone")

@@ -77,7 +77,10 @@ class Artifact:
         log = Log(CACHE / "logs" / f"{self.name}.log")
         started = time.monotonic()
         try:
-            path = self.build(self, self.dir, log)
+            try:
+                path = self.build(self, self.dir, log)
+            except OSError as e:  # a disk full, a file that cannot be copied: still one line, not a traceback
+                raise Unavailable(f"building {self.name}: {e}") from None
         except Unavailable as e:
             self._failed.parent.mkdir(parents=True, exist_ok=True)
             self._failed.write_text(str(e))

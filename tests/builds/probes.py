@@ -47,13 +47,7 @@ def _java(artifact: Artifact, out: Path, log: Log) -> Path:
             "fetching the AWS SDK for Java v2 from Maven Central")
     log.run(["javac", "-cp", str(out / "lib" / "*"), "-d", str(out / "classes"), str(folder / "Probe.java")],
             "compiling the Java probe")
-    java = shutil.which("java")
-    if java is None:
-        raise Unavailable("the Java probe: java is not installed")
-    launcher = out / "probe"
-    launcher.write_text(f'#!/bin/sh\nexec "{java}" -cp "{out / "lib"}/*:{out / "classes"}" Probe "$@"\n')
-    launcher.chmod(0o755)
-    return launcher
+    return _launcher(out, "java", f'-cp "{out / "lib"}/*:{out / "classes"}" Probe')
 
 
 def _js(artifact: Artifact, out: Path, log: Log) -> Path:
@@ -62,11 +56,16 @@ def _js(artifact: Artifact, out: Path, log: Log) -> Path:
         shutil.copy(SDK / "js" / name, out / name)
     log.run(["npm", "install", "--no-package-lock", "--no-audit", "--no-fund", "--silent"],
             "installing @aws-sdk/credential-providers from npm", cwd=out)
-    node = shutil.which("node")
-    if node is None:
-        raise Unavailable("the JS probe: node is not installed")
+    return _launcher(out, "node", f'"{out / "probe.mjs"}"')
+
+
+def _launcher(out: Path, runtime: str, args: str) -> Path:
+    """out/probe: a script that runs the probe on `runtime` (found now) with `args` and the caller's."""
+    found = shutil.which(runtime)
+    if found is None:
+        raise Unavailable(f"the {out.parent.name} probe: {runtime} is not installed")
     launcher = out / "probe"
-    launcher.write_text(f'#!/bin/sh\nexec "{node}" "{out / "probe.mjs"}" "$@"\n')
+    launcher.write_text(f'#!/bin/sh\nexec "{found}" {args} "$@"\n')
     launcher.chmod(0o755)
     return launcher
 
