@@ -43,6 +43,9 @@ With IAM Roles Anywhere the start-up adds importing cryptography (the second row
 table), reading and checking the certificate and key (an RSA key's consistency check takes
 about 50 ms on this machine; EC keys need none), signing, and one CreateSession round trip
 on loopback to a stand-in that verifies the signature.
+The real daprd (scripts/benchdapr.py) is timed from the first exec to its first healthz 204:
+what dapr-aws adds is about its own start-up to the child's exec (the first table), plus, in
+endpoint mode, daprd's first credential fetch from the endpoint during its components' Init.
 """
 
 
