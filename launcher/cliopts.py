@@ -31,7 +31,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 # name -> (click option arguments, help). Defaults come from fastpath.DEFAULTS (one table for
 # both parsers) and live on the group only.
 EXEC_OPTIONS = {
-    "profile": (dict(), "AWS profile (default: AWS_PROFILE, then the default chain)."),
+    "profile": (dict(), "AWS profile (default: AWS_DEFAULT_PROFILE, then AWS_PROFILE, then the default chain)."),
     "region": (dict(), "AWS region for the child (default: env, then the profile's)."),
     "mode": (dict(type=click.Choice(MODES)), "How credentials reach the child."),
     "stop-timeout": (dict(type=Duration()), "Grace period after the stop signal, then kill."),

@@ -45,9 +45,21 @@ class Credentials:
         return self.expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# botocore's "profile" setting reads AWS_DEFAULT_PROFILE before AWS_PROFILE.
+PROFILE_VARS = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+
+
+def profile_source(profile: str | None, env=os.environ) -> str | None:
+    """Where the profile botocore will use comes from: "--profile", the variable, or None."""
+    if profile:
+        return "--profile"
+    return next((name for name in PROFILE_VARS if env.get(name)), None)
+
+
 def effective_profile(profile: str | None, env=os.environ) -> str | None:
-    """The profile botocore will use: --profile, else AWS_PROFILE/AWS_DEFAULT_PROFILE."""
-    return profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or None
+    """The profile botocore will use: --profile, else AWS_DEFAULT_PROFILE, else AWS_PROFILE."""
+    source = profile_source(profile, env)
+    return profile if source == "--profile" else (env[source] if source else None)
 
 
 def resolve(profile: str | None = None, region: str | None = None, *, fresh: bool = False,

@@ -103,9 +103,10 @@ def _environment_checks(profile) -> list[Check]:
     if keys:
         out.append(Check("warn", "environment", f"{', '.join(keys)} set: every SDK uses them before any profile",
                          "unset them (dapr-aws removes them from its child, but other processes see them)"))
-    if profile and env.get("AWS_PROFILE") and env["AWS_PROFILE"] != profile:
-        out.append(Check("warn", "environment", f"AWS_PROFILE={env['AWS_PROFILE']} differs from --profile {profile}",
-                         "unset AWS_PROFILE or make them agree"))
+    variable = credentials.profile_source(None, env)
+    if profile and variable and env[variable] != profile:
+        out.append(Check("warn", "environment", f"{variable}={env[variable]} differs from --profile {profile}",
+                         f"unset {variable} or make them agree"))
     leftovers = [v for v in CONTAINER_VARS if env.get(v)]
     if leftovers and childenv.ACTIVE_MARKER not in env:
         out.append(Check("warn", "environment", f"{', '.join(leftovers)} set",

@@ -20,7 +20,9 @@ MAX_DEPTH = 4
 @contextlib.contextmanager
 def guard(profile: str | None):
     """Refuse a cycle, then record `profile` for the processes started inside."""
-    name = profile or os.environ.get("AWS_PROFILE") or "default"
+    from launcher.credentials import effective_profile
+
+    name = effective_profile(profile) or "default"
     seen = [p for p in os.environ.get(CHAIN_VAR, "").split(",") if p]
     if name in seen:
         raise ConfigError(

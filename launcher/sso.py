@@ -70,7 +70,9 @@ def target_for(profile: str | None, sso_session: str | None = None) -> SsoTarget
     if sso_session:
         return _session_target(sso_session, sessions)
     profiles = config.get("profiles", {})
-    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
+    from launcher.credentials import effective_profile
+
+    name = effective_profile(profile) or "default"
     seen = []
     while name not in seen:
         seen.append(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 from launcher import credentials, durations, errors
 
@@ -24,7 +23,7 @@ def identity(creds: credentials.Credentials) -> dict:
 def report(profile: str | None, creds: credentials.Credentials, ident: dict) -> dict:
     """Everything whoami shows, as a dict (the --json output)."""
     shown = credentials.effective_profile(profile)
-    where = "--profile" if profile else ("AWS_PROFILE" if os.environ.get("AWS_PROFILE") else None)
+    where = credentials.profile_source(profile)
     doc = {
         "Profile": shown,
         "ProfileFrom": where,

@@ -132,3 +132,15 @@ def test_default_ready_url_for_daprd(aws, tmp_path):
         proc.terminate()
         proc.wait(10)
 
+
+
+def test_the_profile_shown_is_the_one_botocore_uses_aws_default_profile_first(aws):
+    aws.config("[profile a]\nregion = eu-west-1\n[profile b]\nregion = us-west-2\n")
+    aws.credentials("[a]\naws_access_key_id = AKIAPROFILEA00000001\naws_secret_access_key = secreta0123456789\n"
+                    "[b]\naws_access_key_id = AKIAPROFILEB00000001\naws_secret_access_key = secretb0123456789\n")
+    result = _doctor(aws, env={"AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"})
+    out = result.stdout
+    assert result.returncode == 0, out
+    assert "ok    profile: 'b'" in out and "AKIAPROFILEB" in out and "us-west-2" in out, out
+    conflict = _doctor(aws, "--profile", "a", env={"AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"}).stdout
+    assert "AWS_DEFAULT_PROFILE=b differs from --profile a" in conflict, conflict

@@ -98,3 +98,12 @@ def subprocess_bytes(aws, *args) -> bytes:
 
 
 assert sys.version_info >= (3, 10)
+
+
+def test_a_loop_through_aws_default_profile_is_named_by_that_profile(aws):
+    # botocore takes AWS_DEFAULT_PROFILE before AWS_PROFILE; the loop guard now does too.
+    aws.config(f"[profile loop]\ncredential_process = {DAPR_AWS} credential-process\n[profile other]\nregion = x\n")
+    result = aws.run("credential-process", env={"AWS_DEFAULT_PROFILE": "loop", "AWS_PROFILE": "other"}, timeout=30)
+    assert result.returncode == 77, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "profile 'loop' resolves through itself (loop -> loop)" in lines[0], result.stderr
