@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from launcher.stopping import flag_values
+
 STATIC_KEYS = {"accesskey", "secretkey", "sessiontoken", "awsaccesskey", "awssecretkey", "awssessiontoken"}
 DEPRECATED = {"awsregion": "region", "awsaccesskey": "accessKey", "awssecretkey": "secretKey",
               "awssessiontoken": "sessionToken", "awsiamrolearn": "assumeRoleArn",
@@ -36,15 +38,7 @@ class Finding:
 
 def resources_paths(argv: list[str] | None) -> list[str]:
     """The --resources-path (or older --components-path / -d) values of a daprd or dapr run command."""
-    found = []
-    args = argv or []
-    for i, arg in enumerate(args):
-        name, eq, value = arg.partition("=")
-        if name in ("--resources-path", "-resources-path", "--components-path", "-components-path", "-d"):
-            value = value if eq else (args[i + 1] if i + 1 < len(args) else "")
-            if value:
-                found.append(value)
-    return found
+    return [v for v in flag_values(argv or [], "resources-path", "components-path", "d") if v]
 
 
 def _files(paths: list[str]) -> list[str]:

@@ -45,20 +45,31 @@ def health_url(argv: list[str]) -> str | None:
     return f"http://127.0.0.1:{port}/v1.0/healthz" if port else None
 
 
+def flag_values(argv: list[str], *names: str) -> list[str]:
+    """The values of the Dapr flags `names` (no dashes) on a daprd or `dapr run` command line, in order.
+
+    Go's flag parsers take -name and --name, with `=value` or the next word; everything
+    after `--` is the app's own command line, never Dapr's.
+    """
+    values = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if not arg.startswith("-"):
+            continue
+        name, eq, value = arg.lstrip("-").partition("=")
+        if name in names:
+            values.append(value if eq else (argv[i + 1] if i + 1 < len(argv) else ""))
+    return values
+
+
 def dapr_http_port(argv: list[str]) -> str | None:
     """--dapr-http-port (or `dapr run -H`), else 3500 for daprd itself, else None."""
     kind = dapr_kind(argv)
     if kind is None:
         return None
-    port = None
-    for i, arg in enumerate(argv):
-        if arg == "--":
-            break  # what follows belongs to the app
-        key, eq, value = arg.partition("=")
-        if key in ("--dapr-http-port", "-dapr-http-port") or (key == "-H" and kind == "dapr run"):
-            port = value if eq else (argv[i + 1] if i + 1 < len(argv) else None)
-    if port is None and kind == "daprd":
-        port = "3500"  # daprd's default HTTP port
+    given = flag_values(argv, "dapr-http-port", *(("H",) if kind == "dapr run" else ()))
+    port = given[-1] if given else ("3500" if kind == "daprd" else None)  # the last one wins, as in Go
     return port if port and port.isdigit() else None
 
 

@@ -22,22 +22,21 @@ import sys
 
 from launcher import __version__, errors
 from launcher.errors import ConfigError, LauncherError
+from launcher.stopping import flag_values
 
 DEFAULT_GRACEFUL = 5.0  # daprd's --dapr-graceful-shutdown-seconds default
 WATCHDOG_SEC = 30
 
 
 def daprd_graceful_seconds(args: list[str]) -> float:
-    """daprd's graceful shutdown from its arguments (either -flag or --flag, = or space)."""
-    for i, arg in enumerate(args):
-        name, eq, value = arg.lstrip("-").partition("=")
-        if name == "dapr-graceful-shutdown-seconds":
-            raw = value if eq else (args[i + 1] if i + 1 < len(args) else "")
-            try:
-                return float(raw)
-            except ValueError:
-                raise ConfigError(f"--dapr-graceful-shutdown-seconds {raw!r} is not a number") from None
-    return DEFAULT_GRACEFUL
+    """daprd's graceful shutdown from its arguments (the last one given, as in Go), else its default."""
+    given = flag_values(args, "dapr-graceful-shutdown-seconds")
+    if not given:
+        return DEFAULT_GRACEFUL
+    try:
+        return float(given[-1])
+    except ValueError:
+        raise ConfigError(f"--dapr-graceful-shutdown-seconds {given[-1]!r} is not a number") from None
 
 
 def quote(arg: str) -> str:

@@ -144,3 +144,19 @@ def test_the_profile_shown_is_the_one_botocore_uses_aws_default_profile_first(aw
     assert "ok    profile: 'b'" in out and "AKIAPROFILEB" in out and "us-west-2" in out, out
     conflict = _doctor(aws, "--profile", "a", env={"AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"}).stdout
     assert "AWS_DEFAULT_PROFILE=b differs from --profile a" in conflict, conflict
+
+
+def test_the_checks_read_dapr_flags_only_before_the_apps_own_arguments(aws, tmp_path):
+    # `dapr run ... -- python app.py -d data`: the app's `-d data` is not a Dapr resources folder.
+    aws.static_default()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "c.yaml").write_text((BAD / "state.yaml").read_text())
+    dapr = tmp_path / "dapr"
+    dapr.write_text("#!/bin/sh\nexit 0\n")
+    dapr.chmod(0o755)
+    app = ["--", sys.executable, "app.py", "-d", str(data)]
+    quiet = aws.run("--region", "us-east-1", "--", str(dapr), "run", "--app-id", "a", *app)
+    assert quiet.returncode == 0 and "component" not in quiet.stderr, quiet.stderr
+    checked = aws.run("--region", "us-east-1", "--", str(dapr), "run", "--app-id", "a", "-d", str(data), *app)
+    assert checked.returncode == 0 and "warning: component" in checked.stderr, checked.stderr

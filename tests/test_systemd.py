@@ -214,3 +214,9 @@ def test_no_ready_nor_reloading_before_the_child_was_ready_even_across_refreshes
     observer.refreshed()
     later = [fields[0] for fields in notifier.sent[before:]]
     assert later == ["READY=1", "RELOADING=1", "READY=1"], notifier.sent
+
+
+def test_the_graceful_shutdown_of_the_apps_own_arguments_is_not_daprds(aws):
+    unit = aws.run("systemd-unit", "--name", "o", "--", "/usr/local/bin/dapr", "run", "--app-id", "a", "--",
+                   "/usr/local/bin/app", "--dapr-graceful-shutdown-seconds", "100").stdout
+    assert _timeouts(unit)[0] == 15  # daprd's own default (5 s) + 5, not the app's 100
