@@ -34,9 +34,16 @@ SUBCOMMANDS = {"exec", "env", "credential-process", "serve", "login", "logout", 
                "doctor", "systemd-unit"}
 
 
-def _option(token: str) -> str | None:
-    name = token[2:].replace("-", "_")
-    return name if token.startswith("--") and name in DEFAULTS else None
+# Options of the group alone: click takes them before `exec`, never after it.
+GROUP_ONLY = ("log_level", "log_format")
+
+
+def _option(token: str, after_exec: bool) -> str | None:
+    """The option key of `--some-option`, spelled as click spells it (dashes, never underscores)."""
+    key = token[2:].replace("-", "_")
+    if not token.startswith("--") or "_" in token or key not in DEFAULTS:
+        return None
+    return None if after_exec and key in GROUP_ONLY else key
 
 
 def parse(args: list[str], env=os.environ) -> dict | None:
@@ -64,7 +71,7 @@ def parse(args: list[str], env=os.environ) -> dict | None:
             given[key] = flag
             i += 1
             continue
-        key = _option(name)
+        key = _option(name, seen_exec)
         if key is None:
             return None  # --help, --version, -h, unknown: click answers
         if not eq:

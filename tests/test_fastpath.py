@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from launcher import execute, fastpath
 from launcher.cli import cli
@@ -55,7 +57,8 @@ def test_fast_path_agrees_with_click(monkeypatch, args, env):
 @pytest.mark.parametrize("args", [
     [], ["--help"], ["-h"], ["--version"], ["env"], ["doctor", "--offline"], ["--profile", "p", "whoami"],
     ["--bogus", "x"], ["--mode", "teleport", "x"], ["--stop-timeout", "soon", "x"], ["--endpoint-port", "99999", "x"],
-    ["--profile"], ["--", ], ["shim", "list"], ["--session-duration", "long", "x"]])
+    ["--profile"], ["--", ], ["shim", "list"], ["--session-duration", "long", "x"],
+    ["--stop_timeout", "5s", "--", "true"], ["exec", "--log-level", "debug", "--", "true"]])
 def test_everything_else_goes_to_click(args):
     assert fastpath.parse(args, {}) is None
 
@@ -75,3 +78,27 @@ def test_the_installed_command_does_not_import_click_on_the_fast_path(aws):
             "      'cryptography' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], env=aws.env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "False False False False", result.stderr
+
+
+OPTIONS = [["--profile", "p"], ["--stop-timeout", "5s"], ["--stop_timeout", "5s"], ["--stop-timeout=soon"],
+           ["--mode", "env"], ["--mode", "teleport"], ["--log-level", "debug"], ["--log-format=json"],
+           ["--no-checks"], ["--login"], ["--region=eu-west-1"], ["--endpoint-port", "80"],
+           ["--refresh-margin=1m"], ["--session-duration", "2h"], ["--certificate", "c.pem"], ["-v"]]
+RUN_LINES = st.tuples(st.lists(st.sampled_from(OPTIONS), max_size=3), st.booleans(),
+                      st.lists(st.sampled_from(OPTIONS), max_size=3), st.booleans()).map(
+    lambda t: [*sum(t[0], []), *(["exec"] if t[1] else []), *sum(t[2], []), *(["--"] if t[3] else []), "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(RUN_LINES)
+def test_whatever_the_fast_path_takes_click_takes_alike(args):
+    # One option table for both parsers: a line the fast path accepts, click accepts too, with equal options.
+    parsed = fastpath.parse(args, {})
+    if parsed is None:
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in list(__import__("os").environ):
+            if name.startswith("DAPR_AWS_"):
+                monkeypatch.delenv(name)
+        expected = _click_options(args, {}, monkeypatch)
+    assert execute.ExecOptions.from_values(parsed["argv"], parsed) == expected
