@@ -12,6 +12,7 @@ Files are written atomically with mode 0600.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -125,13 +126,27 @@ def _iso(seconds_from_now: float) -> str:
 
 
 def write_json_0600(path: str, doc: dict) -> None:
-    """Write atomically, readable by the owner only, as the AWS CLI does."""
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    temp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(doc, f)
-    os.replace(temp, path)
+    """Write atomically, readable by the owner only, as the AWS CLI does; a failure is one ConfigError.
+
+    The temporary file is new (O_EXCL, mode 0600 from creation, never a planted symlink) and
+    in the same folder, so the replace is atomic.
+    """
+    import tempfile
+
+    folder = os.path.dirname(path)
+    temp = None
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+        os.replace(temp, path)
+    except OSError as exc:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise ConfigError(f"cannot write the SSO cache file {path}: {exc.strerror or exc}",
+                          f"make {folder} a folder you can write") from None
 
 
 def _client(region: str):
@@ -212,7 +227,7 @@ def login(target: SsoTarget, open_browser: bool = True, out=None, sleep=time.sle
 
 
 def _poll(client, auth: dict, registration: dict, out, sleep) -> dict:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     interval = auth.get("interval") or 5
     deadline = time.monotonic() + auth.get("expiresIn", 600)
@@ -234,6 +249,10 @@ def _poll(client, auth: dict, registration: dict, out, sleep) -> dict:
                 raise LoginNeeded("the sign-in was denied in the browser", "run dapr-aws login again") from None
             else:
                 raise LoginNeeded(f"the sign-in failed: {_client_error(exc)}", "run dapr-aws login again") from None
+        except BotoCoreError as exc:  # the network went away while we waited for the approval
+            out.write("\n")
+            raise Unavailable(f"lost IAM Identity Center while waiting for the approval: {exc}",
+                              "check the network and run dapr-aws login again") from None
     out.write("\n")
     raise LoginNeeded("the sign-in code expired before it was approved", "run dapr-aws login again and approve it")
 

@@ -7,7 +7,7 @@ One threaded HTTP server answers, on its own port:
   the tokens in `sso_tokens` (a test may revoke or add some);
 * SSO-OIDC (RegisterClient, StartDeviceAuthorization, CreateToken), whose
   device-code polls follow `oidc_script` ("pending", "slow_down", "expired",
-  "ok"); refresh-token grants succeed for tokens in `refresh_tokens`.
+  "hangup", "ok"); refresh-token grants succeed for tokens in `refresh_tokens`.
 Each request is counted by path so tests can assert how often we called.
 """
 
@@ -97,6 +97,9 @@ class FakeAws(LoopbackServer):
                     return self._oidc_error("SlowDownException", "slow_down")
                 if step == "expired":
                     return self._oidc_error("ExpiredTokenException", "expired_token")
+                if step == "hangup":  # the network goes away: the connection closes with no reply
+                    self.close_connection = True
+                    return None
                 self._reply(200, json.dumps(fake.new_sso_token()))
 
             def do_PUT(self):

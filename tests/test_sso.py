@@ -89,11 +89,29 @@ def test_login_by_sso_session_name(aws, sso):
 
 def test_device_code_expiring_before_approval(aws, sso):
     sso.oidc_script = ["expired"]
-    result = aws.run("login", "--profile", "sso", "--no-browser")
-    assert result.returncode == 75
+    line = assert_one_line_error_among_prompts(aws.run("login", "--profile", "sso", "--no-browser"), 75)
+    assert "expired before it was approved" in line
+
+
+def test_the_network_failing_while_waiting_for_approval_is_69(aws, sso):
+    sso.oidc_script = ["pending", "hangup"]
+    line = assert_one_line_error_among_prompts(aws.run("login", "--profile", "sso", "--no-browser", timeout=120), 69)
+    assert "lost IAM Identity Center while waiting for the approval" in line and "login again" in line
+
+
+def test_an_sso_cache_that_cannot_be_written_is_78_with_the_folder(aws, sso):
+    (aws.home / ".aws" / "sso").write_text("not a folder")
+    line = assert_one_line_error_among_prompts(aws.run("login", "--profile", "sso", "--no-browser"), 78)
+    assert "cannot write the SSO cache file" in line and str(aws.home / ".aws" / "sso" / "cache") in line
+
+
+def assert_one_line_error_among_prompts(result, code: int) -> str:
+    """login prints its prompts on stderr; exactly one error line, last, and no traceback."""
     errors = [line for line in result.stderr.splitlines() if line.startswith("dapr-aws: error:")]
-    assert len(errors) == 1 and "expired before it was approved" in errors[0]
-    assert result.stderr.rstrip().endswith(errors[0]) and "Traceback" not in result.stderr
+    assert result.returncode == code, result.stderr
+    assert len(errors) == 1 and result.stderr.rstrip().endswith(errors[0]), result.stderr
+    assert "Traceback" not in result.stderr
+    return errors[0]
 
 
 def test_logout_removes_what_login_wrote(aws, sso):
