@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from launcher import errors, redact
+from launcher import durations, errors, redact
 
 # The AWS CLI's own cache of assume-role and SSO role credentials: sharing it
 # means one `aws sso login` or one MFA prompt serves both tools.
@@ -42,7 +42,7 @@ class Credentials:
         """Expiry as ISO 8601 UTC with a Z, the form every AWS SDK parses."""
         if self.expires is None:
             return None
-        return self.expires.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return durations.stamp_z(self.expires)
 
 
 # botocore's "profile" setting reads AWS_DEFAULT_PROFILE before AWS_PROFILE.

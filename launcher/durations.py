@@ -1,4 +1,8 @@
-"""Durations: on the command line (`90`, `90s`, `15m`, `1h`, `1h30m`, `500ms`), and until a UTC stamp."""
+"""Durations on the command line (`90`, `90s`, `15m`, `1h`, `1h30m`, `500ms`), and UTC stamps.
+
+The one home of the ISO 8601 UTC form with a Z (`2030-01-01T00:00:00Z`) that every AWS SDK
+parses: written by `stamp_z`, read by `seconds_until`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+STAMP_Z = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def parse(text: str) -> float:
@@ -24,4 +29,15 @@ def seconds_until(stamp_z: str) -> float:
     import calendar
     import time
 
-    return calendar.timegm(time.strptime(stamp_z, "%Y-%m-%dT%H:%M:%SZ")) - time.time()
+    return calendar.timegm(time.strptime(stamp_z, STAMP_Z)) - time.time()
+
+
+def stamp_z(when=None) -> str:
+    """`when` (an aware datetime, epoch seconds, or now) as ISO 8601 UTC with a Z."""
+    import time
+
+    if when is None or isinstance(when, (int, float)):
+        return time.strftime(STAMP_Z, time.gmtime(when))
+    from datetime import timezone
+
+    return when.astimezone(timezone.utc).strftime(STAMP_Z)

@@ -19,6 +19,8 @@ import secrets
 import time
 from datetime import datetime, timedelta, timezone
 
+from launcher import durations
+
 log = logging.getLogger("dapr-aws")
 
 LOOPBACK_NAMES = {"localhost", "::1"}
@@ -55,7 +57,7 @@ def host_is_loopback(host_header: str | None) -> bool:
 def _expiration(creds) -> str:
     if creds.expires is not None:
         return creds.expires_z()
-    return (datetime.now(timezone.utc) + STATIC_HORIZON).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return durations.stamp_z(datetime.now(timezone.utc) + STATIC_HORIZON)
 
 
 class ContainerRoute:
@@ -158,7 +160,7 @@ class ImdsRoute:
         creds = self.refresher.current
         return _json(200, {
             "Code": "Success",
-            "LastUpdated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "LastUpdated": durations.stamp_z(),
             "Type": "AWS-HMAC",
             "AccessKeyId": creds.access_key,
             "SecretAccessKey": creds.secret_key,

@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 
+from launcher import durations
 from launcher.redact import RedactingFilter, redact
 
 LOGGER_NAME = "dapr-aws"
@@ -98,7 +99,7 @@ def print_error(error) -> None:
     """Print a LauncherError as exactly one line on stderr, in the chosen format."""
     if _format == "json":
         entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "time": durations.stamp_z(),
             "level": "error",
             "logger": LOGGER_NAME,
             "msg": redact(error.message),

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from launcher import durations
 from launcher.errors import ConfigError, LoginNeeded, Unavailable
 
 SSO_CACHE = os.path.join("~", ".aws", "sso", "cache")
@@ -115,14 +116,14 @@ def read_token(target: SsoTarget) -> dict | None:
 
 def token_expiry(doc: dict) -> datetime | None:
     try:
-        return datetime.strptime(doc["expiresAt"].replace("+00:00", "Z")[:19] + "Z", "%Y-%m-%dT%H:%M:%SZ").replace(
+        return datetime.strptime(doc["expiresAt"].replace("+00:00", "Z")[:19] + "Z", durations.STAMP_Z).replace(
             tzinfo=timezone.utc)
     except (KeyError, ValueError, AttributeError):
         return None
 
 
 def _iso(seconds_from_now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+    return durations.stamp_z(time.time() + seconds_from_now)
 
 
 def write_json_0600(path: str, doc: dict) -> None:
@@ -176,7 +177,7 @@ def _registration(client, target: SsoTarget) -> dict:
         kwargs["scopes"] = scopes
     reply = client.register_client(**kwargs)
     doc = {"clientId": reply["clientId"], "clientSecret": reply["clientSecret"],
-           "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(reply["clientSecretExpiresAt"]))}
+           "expiresAt": durations.stamp_z(reply["clientSecretExpiresAt"])}
     if scopes:
         doc["scopes"] = scopes
     write_json_0600(path, doc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from launcher.durations import stamp_z
 from launcher.errors import LoginNeeded, NoCredentials
 from launcher.sso import read_token, target_for, token_expiry
 
@@ -36,10 +37,10 @@ def explain(profile: str | None, exc: BaseException):
     if doc is None:
         error = LoginNeeded(f"profile '{name}' has no SSO sign-in yet", remedy)
     elif expired and doc.get("refreshToken"):
-        error = LoginNeeded(f"the SSO sign-in of profile '{name}' expired at {expires:%Y-%m-%dT%H:%M:%SZ} and its "
+        error = LoginNeeded(f"the SSO sign-in of profile '{name}' expired at {stamp_z(expires)} and its "
                             "refresh token could not renew it", remedy)
     elif expired:
-        error = LoginNeeded(f"the SSO sign-in of profile '{name}' expired at {expires:%Y-%m-%dT%H:%M:%SZ}", remedy)
+        error = LoginNeeded(f"the SSO sign-in of profile '{name}' expired at {stamp_z(expires)}", remedy)
     elif unauthorized or isinstance(exc, bx.UnauthorizedSSOTokenError):
         error = LoginNeeded(f"the SSO portal rejected the sign-in of profile '{name}' "
                             "(it was revoked, or ended elsewhere)", remedy)

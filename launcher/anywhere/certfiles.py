@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from launcher import redact
+from launcher.durations import stamp_z
 from launcher.errors import ConfigError, LoginNeeded, NoCredentials
 
 PASSPHRASE_VAR = "DAPR_AWS_PRIVATE_KEY_PASSPHRASE"
@@ -32,7 +33,7 @@ class Identity:
         """Subject, serial (decimal, as the Authorization header names it) and expiry, for people."""
         return {"File": path, "Subject": self.certificate.subject.rfc4514_string(),
                 "Serial": str(self.certificate.serial_number),
-                "NotAfter": not_after(self.certificate).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                "NotAfter": stamp_z(not_after(self.certificate))}
 
 
 def load(certificate: str, private_key: str, intermediates: str | None, interactive: bool,
@@ -68,12 +69,11 @@ def _not_before(cert) -> datetime:
 
 
 def _check_validity(cert, path: str, now: datetime) -> None:
-    stamp = "%Y-%m-%dT%H:%M:%SZ"
     if now > not_after(cert):
-        raise NoCredentials(f"the certificate {path} expired at {not_after(cert).strftime(stamp)} (notAfter)",
+        raise NoCredentials(f"the certificate {path} expired at {stamp_z(not_after(cert))} (notAfter)",
                             "renew it, or point --certificate at the renewed file")
     if now < _not_before(cert):
-        raise NoCredentials(f"the certificate {path} is not valid before {_not_before(cert).strftime(stamp)} "
+        raise NoCredentials(f"the certificate {path} is not valid before {stamp_z(_not_before(cert))} "
                             "(notBefore)", "check this machine's clock")
 
 
