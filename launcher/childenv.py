@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from launcher import markers
 from launcher.credentials import Credentials
 
-ACTIVE_MARKER = "DAPR_AWS_ACTIVE"
-# Inherited by the whole tree below the child, so its leftovers can be found (leftovers.py).
-TREE_MARKER = "DAPR_AWS_LAUNCHER_PID"
 
 SCRUBBED = frozenset(
     {
@@ -56,7 +54,7 @@ def scrub(env: Mapping[str, str]) -> dict[str, str]:
     import os
 
     out = {k: v for k, v in env.items() if not is_scrubbed(k)}
-    out[TREE_MARKER] = str(os.getpid())
+    out[markers.TREE] = str(os.getpid())
     return out
 
 
@@ -80,7 +78,7 @@ def for_env_mode(base: Mapping[str, str], creds: Credentials) -> dict[str, str]:
     env = scrub(base)
     env.update(credential_vars(creds))
     env.update(region_vars(creds.region))
-    env[ACTIVE_MARKER] = "1"
+    env[markers.ACTIVE] = "1"
     return env
 
 
@@ -91,7 +89,7 @@ def _for_server(base: Mapping[str, str], region: str | None, empty_file: str) ->
     env["AWS_CONFIG_FILE"] = empty_file
     env["AWS_SHARED_CREDENTIALS_FILE"] = empty_file
     env.update(region_vars(region))
-    env[ACTIVE_MARKER] = "1"
+    env[markers.ACTIVE] = "1"
     return env
 
 

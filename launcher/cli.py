@@ -18,7 +18,9 @@ import click
 
 from launcher import __version__, logs
 from launcher.anywhere import given_options
-from launcher.cliopts import ANYWHERE, CONTEXT, ENV_FORMATS, EXEC_OPTIONS, Duration, options
+from launcher.cliopts import ANYWHERE, CONTEXT, EXEC_OPTIONS, Duration, options
+from launcher.exports import FORMATS as ENV_FORMATS
+from launcher.exports import VARIABLE_FORMATS
 from launcher.errors import EXIT_INTERNAL, LauncherError
 from launcher.fastpath import MODES
 
@@ -118,8 +120,7 @@ def credential_process(obj, **given):
           on_group=False)
 @click.option("--mode", "serve_mode", type=click.Choice(("endpoint", "imds")), default=None,
               help="Container-credentials endpoint (default) or IMDSv2 emulation.")
-@click.option("--format", "fmt", type=click.Choice(("env", "env-no-export", "powershell", "windows-cmd", "fish",
-                                                    "dotenv")), default="env", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(VARIABLE_FORMATS), default="env", show_default=True,
               help="How to print the variables a client needs.")
 @click.pass_obj
 def serve_(obj, serve_mode, fmt, **given):

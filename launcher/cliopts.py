@@ -25,7 +25,6 @@ class Duration(click.ParamType):
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
-ENV_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "process", "json", "dotenv")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 # name -> (click option arguments, help). Defaults come from fastpath.DEFAULTS (one table for

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 
-from launcher import childenv, credentials, durations, errors
+from launcher import credentials, durations, errors, markers
 
 EXIT_FAILED = 1
 CONTAINER_VARS = ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
@@ -108,7 +108,7 @@ def _environment_checks(profile) -> list[Check]:
         out.append(Check("warn", "environment", f"{variable}={env[variable]} differs from --profile {profile}",
                          f"unset {variable} or make them agree"))
     leftovers = [v for v in CONTAINER_VARS if env.get(v)]
-    if leftovers and childenv.ACTIVE_MARKER not in env:
+    if leftovers and markers.ACTIVE not in env:
         out.append(Check("warn", "environment", f"{', '.join(leftovers)} set",
                          "leftovers from another tool? dapr-aws uses them as a source and hides them from its child"))
     default_keys = _default_static_keys()

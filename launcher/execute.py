@@ -10,7 +10,7 @@ import logging
 import os
 from dataclasses import dataclass, fields
 
-from launcher import childenv, command, credentials, platform, stopping
+from launcher import childenv, command, credentials, markers, platform, stopping
 from launcher.refresh import Refresher
 from launcher.supervisor import Policy, Supervisor
 
@@ -88,7 +88,7 @@ def _left(creds: credentials.Credentials) -> float | None:
 def run(opts: ExecOptions) -> int:
     """Run the command with credentials and return the exit code to exit with."""
     executable = command.locate(opts.argv[0], os.environ.get("PATH"))
-    if os.environ.get(childenv.ACTIVE_MARKER) == "1":
+    if os.environ.get(markers.ACTIVE) == "1":
         return _pass_through(opts, executable)
     if opts.ready_url:
         from launcher import readiness
@@ -155,7 +155,7 @@ def _check_components(argv: list[str]) -> None:
 
 def _pass_through(opts: ExecOptions, executable: str) -> int:
     """A launcher inside a launcher (or a shim) runs the command as it is."""
-    log.debug("%s=1: running %s with the environment as given", childenv.ACTIVE_MARKER, opts.argv[0])
+    log.debug("%s=1: running %s with the environment as given", markers.ACTIVE, opts.argv[0])
     if os.name == "posix":
         os.execv(executable, opts.argv)  # replaces this process; never returns
     return Supervisor(platform.current(), Policy(stop_timeout=opts.stop_timeout),

@@ -22,6 +22,8 @@ _LINE_FORMATS = {
     "fish": ('set -gx {name} "{value}"', True),
 }
 FORMATS = tuple(_LINE_FORMATS) + ("process", "json", "dotenv")
+# The formats that can carry any variables (what `dapr-aws serve` prints for its clients).
+VARIABLE_FORMATS = tuple(_LINE_FORMATS) + ("dotenv",)
 
 
 def _cli_pairs(creds: Credentials) -> list[tuple[str, str]]:

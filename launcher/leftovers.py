@@ -17,9 +17,9 @@ import logging
 import os
 import sys
 
+from launcher import markers
 from launcher.stopping import is_daprd_argv
 
-MARKER_VAR = "DAPR_AWS_LAUNCHER_PID"
 log = logging.getLogger("dapr-aws")
 
 
@@ -56,7 +56,7 @@ def find(launcher_pid: int | None = None) -> list[tuple[int, bool]]:
 
 
 def _scan_proc(me: int) -> list[tuple[int, bool]]:
-    wanted = f"{MARKER_VAR}={me}".encode()
+    wanted = f"{markers.TREE}={me}".encode()
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) == me:
@@ -81,7 +81,7 @@ def _scan_psutil(me: int) -> list[tuple[int, bool]]:
     found = []
     for proc in psutil.process_iter():
         try:
-            if proc.pid == me or proc.environ().get(MARKER_VAR) != wanted:
+            if proc.pid == me or proc.environ().get(markers.TREE) != wanted:
                 continue
             if proc.status() == psutil.STATUS_ZOMBIE:
                 continue

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 
-from launcher import childenv, endpoint, httpserve
+from launcher import childenv, endpoint, httpserve, markers
 
 HOST = "127.0.0.1"
 
@@ -50,8 +50,8 @@ class CredentialServer:
     def client_vars(self) -> dict[str, str]:
         """Only the variables we set (for `dapr-aws serve` to print)."""
         full = self.child_env({})
-        full.pop(childenv.ACTIVE_MARKER, None)
-        full.pop(childenv.TREE_MARKER, None)  # only meaningful for our own children
+        full.pop(markers.ACTIVE, None)
+        full.pop(markers.TREE, None)  # only meaningful for our own children
         return full
 
     def close(self) -> None:
