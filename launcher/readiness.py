@@ -46,18 +46,14 @@ class ReadyProbe:
                          name="dapr-aws-ready", daemon=True).start()
 
     def _poll(self, generation: int, proc, started: float) -> None:
-        import urllib.request
+        from launcher.loopback import status_of
 
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         while generation == self._generation and proc.returncode is None:
-            try:
-                with opener.open(self.url, timeout=self.attempt_timeout) as reply:
-                    if 200 <= reply.status < 300:
-                        took = time.monotonic() - started
-                        log.info("ready after %.2fs (%s answered %d)", took, self.url, reply.status)
-                        if self.on_ready is not None:
-                            self.on_ready(took)
-                        return
-            except OSError:
-                pass  # not listening yet, or an HTTP error status
+            status = status_of(self.url, timeout=self.attempt_timeout)  # None: not listening yet
+            if status is not None and 200 <= status < 300:
+                took = time.monotonic() - started
+                log.info("ready after %.2fs (%s answered %d)", took, self.url, status)
+                if self.on_ready is not None:
+                    self.on_ready(took)
+                return
             time.sleep(self.interval)

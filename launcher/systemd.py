@@ -110,21 +110,15 @@ class SystemdObserver:
         threading.Thread(target=self._watchdog, name="dapr-aws-watchdog", daemon=True).start()
 
     def _watchdog(self) -> None:
-        import urllib.request
+        from launcher.loopback import answers_2xx
 
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         interval = self.n.watchdog_interval
         while True:
             time.sleep(interval)
             proc = self.proc
             if proc is None or proc.returncode is not None:
                 continue
-            if self.ready_url:
-                try:
-                    with opener.open(self.ready_url, timeout=min(1.0, interval)) as reply:
-                        if not 200 <= reply.status < 300:
-                            continue
-                except OSError:
-                    continue  # unhealthy: no ping, and systemd restarts us after WatchdogSec
+            if self.ready_url and not answers_2xx(self.ready_url, timeout=min(1.0, interval)):
+                continue  # unhealthy: no ping, and systemd restarts us after WatchdogSec
             self.n.notify("WATCHDOG=1")
 

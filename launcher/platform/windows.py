@@ -127,22 +127,13 @@ def send_stop(proc) -> None:
     kernel32 = _api()
     if kernel32.has_console() and kernel32.ctrl_break(proc.pid):
         return
+    from launcher.loopback import answers_2xx
+
     url = _shutdown_urls.get(proc.pid)
-    if url and _post(url):
+    if url and answers_2xx(url, method="POST", timeout=2):
         return
     log.warning("no console and no daprd shutdown URL: terminating the child's job")
     kill_tree(proc)
-
-
-def _post(url: str) -> bool:
-    import urllib.request
-
-    try:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(urllib.request.Request(url, method="POST", data=b""), timeout=2) as reply:
-            return 200 <= reply.status < 300
-    except OSError:
-        return False
 
 
 def kill_tree(proc) -> None:
