@@ -106,9 +106,9 @@ def resolve(profile: str | None = None, region: str | None = None, *, fresh: boo
         raise (sso_errors.explain(shown, exc) or errors.from_botocore(exc, shown)) from None
 
 
-def _new_session(profile: str | None):
-    """A botocore session that registers its ~120 built-in event handlers only
-    when a client is first created (assume-role, SSO, web identity).
+def new_session(profile: str | None = None):
+    """The one place a botocore session is made. It registers its ~120 built-in event
+    handlers only when a client is first created (assume-role, SSO, web identity).
 
     Static keys and credential_process never create a client, and skipping the
     registration saves about a fifth of the launcher's own start-up time.
@@ -149,7 +149,7 @@ def _roles_anywhere(session, shown: str | None, region: str | None, options: dic
 
 
 def _parsed_session(profile: str | None):
-    session = _new_session(profile)
+    session = new_session(profile)
     # Parse the files now: a malformed file or unknown profile is a clear error,
     # not something found halfway through the credential chain.
     session.full_config

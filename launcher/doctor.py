@@ -46,11 +46,9 @@ def run(profile: str | None, region: str | None, resources: list[str], offline: 
 
 
 def _aws_checks(profile, region, offline, anywhere=None) -> list[Check]:
-    import botocore.session
-
     out = []
     try:
-        session = botocore.session.Session(profile=profile)
+        session = credentials.new_session(profile)
         session.full_config
         files = f"{os.environ.get('AWS_CONFIG_FILE', '~/.aws/config')}, " \
                 f"{os.environ.get('AWS_SHARED_CREDENTIALS_FILE', '~/.aws/credentials')}"

@@ -55,12 +55,11 @@ def _cache_file(key: str) -> str:
 
 
 def _full_config():
-    import botocore.session
-
     from launcher import errors
+    from launcher.credentials import new_session
 
     try:
-        return botocore.session.Session().full_config
+        return new_session().full_config
     except Exception as exc:
         raise errors.from_botocore(exc, None) from None
 
@@ -151,12 +150,12 @@ def write_json_0600(path: str, doc: dict) -> None:
 
 
 def _client(region: str):
-    import botocore.session
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    session = botocore.session.Session()
-    return session.create_client("sso-oidc", config=Config(region_name=region, signature_version=UNSIGNED))
+    from launcher.credentials import new_session
+
+    return new_session().create_client("sso-oidc", config=Config(region_name=region, signature_version=UNSIGNED))
 
 
 def _registration(client, target: SsoTarget) -> dict:
