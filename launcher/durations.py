@@ -13,14 +13,23 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 STAMP_Z = "%Y-%m-%dT%H:%M:%SZ"
 
 
+# No duration the launcher takes means anything beyond a week; larger ones (or a 400-digit
+# number, which is infinity as a float) would overflow the clocks they are added to.
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
 def parse(text: str) -> float:
-    """Seconds in `text`; a bare number means seconds. Raises ValueError."""
+    """Seconds in `text`; a bare number means seconds; at most a week. Raises ValueError."""
     text = text.strip().lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    if not text or not re.fullmatch(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+", text):
+        seconds = float(text)
+    elif not text or not re.fullmatch(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+", text):
         raise ValueError(f"{text!r} is not a duration (examples: 90, 90s, 15m, 1h)")
-    return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
+    else:
+        seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
+    if not seconds <= MAX_SECONDS:
+        raise ValueError(f"{text[:20]!r} is longer than the longest duration taken, 168h (a week)")
+    return seconds
 
 
 

@@ -78,6 +78,8 @@ def parse(args: list[str], env=os.environ) -> dict | None:
             if i + 1 >= len(args):
                 return None
             value = args[i + 1]
+        if _validate(key, value) is _INVALID:
+            return None  # click checks every value given, even one a later option overrides
         given[key] = value
         i += 1 if eq else 2
     else:

@@ -102,3 +102,14 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         durations.parse(text)
+
+
+@pytest.mark.parametrize("value", ["99999999h", "1" * 400, "169h"])
+def test_a_duration_beyond_a_week_is_a_usage_error(aws, value):
+    # Was accepted, and the first SIGTERM then ended in an internal error (OverflowError).
+    for args, env in ((["--stop-timeout", value], None), ([], {"DAPR_AWS_STOP_TIMEOUT": value})):
+        result = aws.run(*args, "--", "true", env=env)
+        assert result.returncode == 2, result.stderr
+        assert "longer than the longest duration taken, 168h" in result.stderr and "Traceback" not in result.stderr
+    assert aws.run("--stop-timeout", "168h", "--refresh-margin", "1h", "--", "true",
+                   env={"AWS_ACCESS_KEY_ID": "AKIAWEEK000000000001", "AWS_SECRET_ACCESS_KEY": "s"}).returncode == 0

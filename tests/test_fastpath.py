@@ -58,7 +58,8 @@ def test_fast_path_agrees_with_click(monkeypatch, args, env):
     [], ["--help"], ["-h"], ["--version"], ["env"], ["doctor", "--offline"], ["--profile", "p", "whoami"],
     ["--bogus", "x"], ["--mode", "teleport", "x"], ["--stop-timeout", "soon", "x"], ["--endpoint-port", "99999", "x"],
     ["--profile"], ["--", ], ["shim", "list"], ["--session-duration", "long", "x"],
-    ["--stop_timeout", "5s", "--", "true"], ["exec", "--log-level", "debug", "--", "true"]])
+    ["--stop_timeout", "5s", "--", "true"], ["exec", "--log-level", "debug", "--", "true"],
+    ["--stop-timeout=soon", "exec", "--stop-timeout", "5s", "x"], ["--stop-timeout", "169h", "x"]])
 def test_everything_else_goes_to_click(args):
     assert fastpath.parse(args, {}) is None
 
