@@ -122,6 +122,21 @@ class Aws:
         return key, secret
 
 
+@pytest.fixture(autouse=True)
+def _restore_the_launchers_logging():
+    """In-process tests (click's CliRunner) configure the launcher's logger; put it back as it was,
+    or a later test's caplog sees nothing (the suite runs in random order)."""
+    import logging
+
+    from launcher import logs
+
+    logger = logging.getLogger(logs.LOGGER_NAME)
+    saved = list(logger.handlers), logger.level, logger.propagate, logs._format, logs._journald
+    yield
+    logger.handlers[:], level, logger.propagate, logs._format, logs._journald = saved
+    logger.setLevel(level)
+
+
 @pytest.fixture
 def aws(tmp_path) -> Aws:
     return Aws(tmp_path)
