@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from tests.conftest import wait_for
 from tests.loopback import free_ports
 
@@ -158,6 +160,25 @@ class Traffic:
 
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
+
+
+def name_of(p: psutil.Process) -> str:
+    try:
+        return p.name()
+    except psutil.NoSuchProcess:
+        return ""
+
+
+def alive(processes: list[psutil.Process]) -> list[str]:
+    """The ones still running (zombies count as gone), as "pid name"."""
+    out = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(f"{p.pid} {p.name()}")
+        except psutil.NoSuchProcess:
+            continue
+    return out
 
 
 def _json(data: bytes):

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from tests.conftest import HELPERS, short_lived_profile, wait_for
-from tests.realdapr import GRACEFUL_LINE, SIGNAL_LINE, Sidecar, daprd_env
+from tests.realdapr import GRACEFUL_LINE, SIGNAL_LINE, Sidecar, alive, daprd_env, name_of
 
 NO_CONTROL_PLANE = ["--placement-host-address", "", "--scheduler-host-address", ""]
 APP = [sys.executable, str(HELPERS / "botoprobe.py"), "600"]
@@ -41,24 +41,6 @@ def tree_of(pid: int) -> list[psutil.Process]:
         return psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
-
-
-def name_of(p: psutil.Process) -> str:
-    try:
-        return p.name()
-    except psutil.NoSuchProcess:
-        return ""
-
-
-def alive(processes: list[psutil.Process]) -> list[str]:
-    out = []
-    for p in processes:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.append(f"{p.pid} {p.name()}")
-        except psutil.NoSuchProcess:
-            continue
-    return out
 
 
 def app_keys(text: str) -> list[str]:

@@ -21,7 +21,8 @@ import pytest
 from tests.conftest import short_lived_profile, upstream_calls, wait_for
 from tests.loopback import free_ports
 from tests.notify import NotifyListener
-from tests.realdapr import GRACEFUL_LINE, RUNNING_LINE, SIGNAL_LINE, Sidecar, daprd_env, daprd_log_times, http
+from tests.realdapr import (
+    GRACEFUL_LINE, RUNNING_LINE, SIGNAL_LINE, Sidecar, alive, daprd_env, daprd_log_times, http)
 
 LIFETIME, MARGIN = 8, "3s"
 ROTATIONS = 3
@@ -197,12 +198,12 @@ def test_a_stop_signal_reaches_daprd_once_and_waits_for_its_drain(run_daprd, dap
     version, _ = daprd
     run = run_daprd(daprd, "endpoint", "--stop-timeout", "20s")
     run.sidecar.wait_healthy()
-    pids = run.daprd_pids()
+    daprds = [psutil.Process(p) for p in run.daprd_pids()]
     assert run.stop(sig) == 0, run.stderr  # daprd's own code after a graceful shutdown
     expected = {signal.SIGTERM: "terminated", signal.SIGINT: "interrupt"}[sig]
     assert SIGNAL_LINE.findall(run.log) == [expected], run.log[-3000:]
     assert GRACEFUL_LINE in run.log
-    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+    assert alive(daprds) == []
 
 
 def test_a_second_stop_signal_kills_a_draining_daprd_at_once(run_daprd, daprd):
@@ -210,7 +211,7 @@ def test_a_second_stop_signal_kills_a_draining_daprd_at_once(run_daprd, daprd):
     version, _ = daprd
     run = run_daprd(daprd, "endpoint", "--stop-timeout", "90s", daprd_extra=["--dapr-block-shutdown-duration", "60s"])
     run.sidecar.wait_healthy()
-    pids = run.daprd_pids()
+    daprds = [psutil.Process(p) for p in run.daprd_pids()]
     run.proc.send_signal(signal.SIGTERM)
     wait_for(lambda: "Blocking graceful shutdown" in run.log, timeout=10, what=f"daprd {version} draining")
     assert run.proc.poll() is None
@@ -221,7 +222,7 @@ def test_a_second_stop_signal_kills_a_draining_daprd_at_once(run_daprd, daprd):
     assert took < 5, took
     assert SIGNAL_LINE.findall(run.log) == ["terminated"]  # never a second signal to daprd
     assert GRACEFUL_LINE not in run.log
-    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+    assert alive(daprds) == []
 
 
 def test_sighup_to_dapr_aws_refreshes_and_never_reaches_daprd(run_daprd, daprd, tmp_path):
