@@ -66,6 +66,9 @@ class SystemdObserver:
         self.proc = None
         # READY=1 means "started" to systemd: never say it, not even after a refresh, before the child was ready.
         self.was_ready = False
+        # Between stopping the child for new credentials and starting the next one: the watchdog
+        # keeps pinging, since that drain may take longer than WatchdogSec (daprd's graceful + 5 s).
+        self.restarting = False
 
     def status(self) -> str:
         c = self.refresher.current if self.refresher is not None else None
@@ -77,6 +80,7 @@ class SystemdObserver:
 
     def started(self, proc) -> None:
         self.proc = proc
+        self.restarting = False
         if not self.ready_url:
             self.ready()
 
@@ -99,6 +103,7 @@ class SystemdObserver:
     def stopping(self, reason: str) -> None:
         extend = f"EXTEND_TIMEOUT_USEC={int((self.stop_timeout + 5) * 1e6)}"
         if reason == "refresh":
+            self.restarting = True
             reloading = ("RELOADING=1", f"MONOTONIC_USEC={int(time.monotonic() * 1e6)}") if self.was_ready else ()
             self.n.notify(*reloading, extend, "STATUS=restarting the child with new credentials")
         else:
@@ -115,10 +120,18 @@ class SystemdObserver:
         interval = self.n.watchdog_interval
         while True:
             time.sleep(interval)
-            proc = self.proc
-            if proc is None or proc.returncode is not None:
-                continue
-            if self.ready_url and not answers_2xx(self.ready_url, timeout=min(1.0, interval)):
-                continue  # unhealthy: no ping, and systemd restarts us after WatchdogSec
-            self.n.notify("WATCHDOG=1")
+            if self.should_ping(lambda: answers_2xx(self.ready_url, timeout=min(1.0, interval))):
+                self.n.notify("WATCHDOG=1")
+
+    def should_ping(self, healthy) -> bool:
+        """A ping while a restart for credentials runs, or while the child runs and `healthy()` says so.
+
+        No ping from an unhealthy or exited child: systemd then restarts us after WatchdogSec.
+        """
+        if self.restarting:
+            return True
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return False
+        return not self.ready_url or healthy()
 

@@ -220,3 +220,52 @@ def test_the_graceful_shutdown_of_the_apps_own_arguments_is_not_daprds(aws):
     unit = aws.run("systemd-unit", "--name", "o", "--", "/usr/local/bin/dapr", "run", "--app-id", "a", "--",
                    "/usr/local/bin/app", "--dapr-graceful-shutdown-seconds", "100").stdout
     assert _timeouts(unit)[0] == 15  # daprd's own default (5 s) + 5, not the app's 100
+
+
+def test_the_watchdog_is_pinged_through_a_restart_for_credentials():
+    # WatchdogSec=30 while an env-mode restart may drain daprd for its graceful seconds + 5:
+    # with --dapr-graceful-shutdown-seconds 25 or more systemd killed the service mid-restart.
+    from launcher.systemd import SystemdObserver
+
+    class Proc:
+        returncode = None
+        pid = 1
+
+    observer = SystemdObserver(_Recorded(), None, 40.0, "http://127.0.0.1:1/v1.0/healthz")
+    sick, well = (lambda: False), (lambda: True)
+    assert not observer.should_ping(well)  # no child yet
+    observer.started(Proc())
+    assert observer.should_ping(well) and not observer.should_ping(sick)
+    observer.stopping("refresh")
+    assert observer.should_ping(sick)  # the old child drains, the next is not started yet
+    observer.started(Proc())
+    assert not observer.should_ping(sick) and observer.should_ping(well)
+    observer.stopping("signal")
+    assert not observer.should_ping(sick)  # a real stop: no pings for an unhealthy child
+
+
+def test_the_watchdog_keeps_pinging_while_an_env_mode_restart_drains_daprd(aws, tmp_path):
+    from tests.conftest import short_lived_profile
+
+    listener = NotifyListener(tmp_path, abstract=False)
+    port = _free_port()
+    log = tmp_path / "daprd.log"
+    daprd = _install(tmp_path, "daprd", "fake_daprd.py")
+    profile = short_lived_profile(aws, tmp_path / "state", lifetime=6)
+    env = {"NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "400000"}
+    proc = aws.start("--profile", profile, "--mode", "env", "--refresh-margin", "2s", "--stop-timeout", "10s",
+                     "--ready-url", f"http://127.0.0.1:{port}/v1.0/healthz", "--",
+                     daprd, "--port", port, "--log", log, "--drain", "3", "--sick-when-draining", env=env)
+    try:
+        wait_for(lambda: _lines(log).count("drained") >= 1 and len(_lines(log)) > 4, timeout=30,
+                 what="a restart whose old daprd drained for 3 s")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+    pings = listener.times("WATCHDOG=1")
+    first_stop = listener.times("STATUS=restarting the child with new credentials")[0]
+    during = [t for t in pings if first_stop <= t <= first_stop + 3]
+    assert len(during) >= 5, (len(during), pings)  # about every 0.2 s through the 3-s drain

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """A stand-in daprd: binds a fixed port, answers /v1.0/healthz, logs every signal.
 
-    daprd --port P --log FILE [--drain SECONDS] [--start-delay SECONDS] [--sick-file PATH]
+    daprd --port P --log FILE [--drain SECONDS] [--start-delay SECONDS] [--sick-file PATH] [--sick-when-draining]
 
 Like daprd: the first SIGTERM/SIGINT starts a graceful shutdown that takes
 --drain seconds; a second one exits at once with code 1. Each line of the
 log: "start <pid> <AWS_ACCESS_KEY_ID>", "bind-failed", a signal name,
 "drained", "second-signal", "healthy" (when the port starts answering).
 --start-delay waits before binding; while --sick-file exists, /v1.0/healthz
-answers 500 (a hung sidecar).
+answers 500 (a hung sidecar); with --sick-when-draining it answers 500 from the first
+stop signal on (a daprd whose health targets go down while it drains).
 """
 
 import argparse
@@ -25,13 +26,14 @@ parser.add_argument("--log", required=True)
 parser.add_argument("--drain", type=float, default=1.0)
 parser.add_argument("--start-delay", type=float, default=0.0)
 parser.add_argument("--sick-file", default=None)
+parser.add_argument("--sick-when-draining", action="store_true")
 args, _ = parser.parse_known_args()
 log = open(args.log, "a", buffering=1)
 
 
 class Health(BaseHTTPRequestHandler):
     def do_GET(self):
-        sick = args.sick_file and os.path.exists(args.sick_file)
+        sick = (args.sick_file and os.path.exists(args.sick_file)) or (args.sick_when_draining and stopping.is_set())
         self.send_response((500 if sick else 204) if self.path.startswith("/v1.0/healthz") else 404)
         self.end_headers()
 
