@@ -16,6 +16,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from tests.loopback import LoopbackServer
+
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/[^/]+/([^/]+)/aws4_request")
 SETUP_KEY = "AKIALOCALSETUP000001"
 
@@ -28,7 +30,7 @@ class Signed:
     status: int
 
 
-class LocalAws:
+class LocalAws(LoopbackServer):
     """moto behind a recording WSGI layer; use as a context manager or call close()."""
 
     def __init__(self):
@@ -57,11 +59,7 @@ class LocalAws:
             def log_request(self, *args, **kwargs):  # one line per request would drown the test output
                 pass
 
-        self._server = make_server("127.0.0.1", 0, recording, threaded=True, request_handler=Quiet)
-        self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._start(make_server("127.0.0.1", 0, recording, threaded=True, request_handler=Quiet))
 
     def client(self, service: str):
         import boto3
@@ -85,13 +83,3 @@ class LocalAws:
         """Requests after `since` signed by anything but the set-up keys."""
         with self._lock:
             return [r for r in self.requests if r.at >= since and r.key != SETUP_KEY]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -23,7 +23,11 @@ class LoopbackServer:
     """Base of the fakes: `_serve(Handler)` starts it; `url` is where botocore is pointed."""
 
     def _serve(self, handler) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._start(ThreadingHTTPServer(("127.0.0.1", 0), handler))
+
+    def _start(self, server) -> None:
+        """Serve with any server that has serve_forever, shutdown and server_close (also werkzeug's)."""
+        self.server = server
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
