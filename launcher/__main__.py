@@ -1,6 +1,6 @@
 """`python -m launcher` behaves exactly like the `dapr-aws` command."""
 
-from launcher.entry import main
+from launcher.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -6,8 +6,8 @@ import json
 import os
 from datetime import datetime, timezone
 
-from launcher import childenv
-from launcher.credentials import Credentials
+from launcher.delivery import childenv
+from launcher.sources.credentials import Credentials
 from tests.conftest import helper
 
 STALE = {

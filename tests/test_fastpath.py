@@ -1,4 +1,4 @@
-"""The click-free fast path parses a plain run exactly as cli.py's click parser does,
+"""The click-free fast path parses a plain run exactly as click does (both from cli/table.py),
 and hands everything else to click."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from launcher import execute, fastpath
-from launcher.cli import cli
+from launcher.cli import run
+from launcher.cli import fastpath
+from launcher.cli.commands import cli
 
 CASES = [
     (["--", "daprd", "--app-id", "a"], {}),
@@ -36,7 +37,7 @@ def _click_options(args, env, monkeypatch):
         seen["options"] = options
         return 0
 
-    monkeypatch.setattr(execute, "run", capture)
+    monkeypatch.setattr(run, "run", capture)
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 0, result.output
     return seen["options"]
@@ -50,7 +51,7 @@ def test_fast_path_agrees_with_click(monkeypatch, args, env):
     expected = _click_options(args, env, monkeypatch)
     parsed = fastpath.parse(args, env)
     assert parsed is not None
-    got = execute.ExecOptions.from_values(parsed["argv"], parsed)
+    got = run.ExecOptions.from_values(parsed["argv"], parsed)
     assert got == expected
 
 
@@ -75,7 +76,7 @@ def test_the_installed_command_does_not_import_click_on_the_fast_path(aws):
     aws.static_default()
     code = ("import runpy, sys; sys.argv = ['dapr-aws', '--region', 'us-east-1', '--', 'true']\n"
             "try:\n    runpy.run_module('launcher', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print('click' in sys.modules, 'boto3' in sys.modules, 'launcher.httpserve' in sys.modules,\n"
+            "print('click' in sys.modules, 'boto3' in sys.modules, 'launcher.delivery.http' in sys.modules,\n"
             "      'cryptography' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], env=aws.env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "False False False False", result.stderr
@@ -102,4 +103,4 @@ def test_whatever_the_fast_path_takes_click_takes_alike(args):
             if name.startswith("DAPR_AWS_"):
                 monkeypatch.delenv(name)
         expected = _click_options(args, {}, monkeypatch)
-    assert execute.ExecOptions.from_values(parsed["argv"], parsed) == expected
+    assert run.ExecOptions.from_values(parsed["argv"], parsed) == expected

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from launcher import credentials, durations, errors
-from launcher.cli import cli
+from launcher import durations, errors
+from launcher import sources
+from launcher.cli.commands import cli
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,7 +49,7 @@ def test_fuzzed_aws_files_give_a_launcher_error_or_credentials(isolated, config,
     (isolated / "config").write_text(config)
     (isolated / "credentials").write_text(creds)
     try:
-        result = credentials.resolve(profile, "us-east-1", interactive=False)
+        result = sources.resolve(sources.Request(profile, "us-east-1"), interactive=False)
     except errors.LauncherError as exc:
         assert exc.exit_code in DOCUMENTED
         assert "\n" not in exc.one_line()
@@ -93,7 +94,7 @@ def test_fuzzed_credential_process_replies(isolated, reply):
     script.write_text(f"print(open({str(isolated / 'reply.txt')!r}).read())\n")
     (isolated / "config").write_text(f"[profile p]\ncredential_process = {sys.executable} {script}\n")
     try:
-        credentials.resolve("p", "us-east-1", interactive=False)
+        sources.resolve(sources.Request("p", "us-east-1"), interactive=False)
     except errors.LauncherError as exc:
         assert exc.exit_code in DOCUMENTED
         assert "\n" not in exc.one_line()
@@ -111,7 +112,7 @@ def test_fuzzed_credential_process_replies(isolated, reply):
 @example(status=201, reply='{"credentialSet": [{"credentials": {"accessKeyId": "A", "secretAccessKey": "S", '
                            '"sessionToken": "T", "expiration": 1e300}}]}')
 def test_fuzzed_roles_anywhere_replies(status, reply):
-    from launcher.anywhere import createsession, settings
+    from launcher.sources.anywhere import createsession, settings
 
     ra = settings.Settings(certificate="c", private_key="k", trust_anchor_arn="t", profile_arn="p", role_arn="r",
                            region="eu-west-1", endpoint="http://127.0.0.1:9")

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from launcher.credentials import Credentials
+from launcher.sources.credentials import Credentials
 from launcher.errors import LoginNeeded
-from launcher.refresh import FAILED, UNCHANGED, UPDATED, Refresher, refresh_delay
+from launcher.sources.refresher import FAILED, UNCHANGED, UPDATED, Refresher, refresh_delay
 
 
 class Clock:

@@ -256,7 +256,7 @@ def test_the_stub_refuses_what_it_should(root, tmp_path):
     """Our signer against the stub's own SigV4 code: accepted as signed, refused once anything changes."""
     from botocore.awsrequest import AWSRequest
 
-    from launcher.anywhere import certfiles, signing
+    from launcher.sources.anywhere import certfiles, signing
     from tests.fakerolesanywhere import Refused, verify
 
     paths = pki.write_identity(tmp_path / "pki", leaf_of(root, "ec"))

@@ -6,7 +6,8 @@ import signal
 
 import pytest
 
-from launcher.supervisor import Policy, Supervisor
+from launcher.process.supervisor import Policy, Supervisor
+from launcher.sources.refresher import Refresher
 
 
 class FakeProc:
@@ -45,7 +46,7 @@ class FakePlatform:
     def restore_handlers(self):
         self.events.append("restored")
 
-    def spawn(self, argv, env, executable):
+    def spawn(self, argv, env, executable, shutdown_url=None):
         assert self.proc is None or self.proc.returncode is not None, "two children at once"
         self.spawned += 1
         self.proc = FakeProc(4241 + self.spawned)
@@ -130,6 +131,8 @@ class FakeCreds(str):
 class FakeRefresher:
     """Due at the given times; each refresh succeeds and yields key K<n>, or fails."""
 
+    UPDATED, FAILED = Refresher.UPDATED, Refresher.FAILED  # the outcomes the supervisor reads off its refresher
+
     def __init__(self, due_times, expires_in=None, fail=False):
         self.due_times = list(due_times)
         self.current = FakeCreds("K0")
@@ -165,10 +168,10 @@ class FakeRefresher:
             return None
         self.in_flight = False
         if self.fail:
-            return "failed"
+            return self.FAILED
         self.n += 1
         self.current = FakeCreds(f"K{self.n}")
-        return "updated"
+        return self.UPDATED
 
     def note_expired_once(self):
         if self.expires_at is not None and self.clock() >= self.expires_at and not self.noted:

@@ -197,7 +197,7 @@ class _Recorded:
 
 def test_no_ready_nor_reloading_before_the_child_was_ready_even_across_refreshes():
     # Found with the real daprd: a refresh before daprd's healthz ever answered said READY=1.
-    from launcher.systemd import SystemdObserver
+    from launcher.ops.systemd import SystemdObserver
 
     notifier = _Recorded()
     observer = SystemdObserver(notifier, None, 5.0, "http://127.0.0.1:1/v1.0/healthz")
@@ -225,7 +225,7 @@ def test_the_graceful_shutdown_of_the_apps_own_arguments_is_not_daprds(aws):
 def test_the_watchdog_is_pinged_through_a_restart_for_credentials():
     # WatchdogSec=30 while an env-mode restart may drain daprd for its graceful seconds + 5:
     # with --dapr-graceful-shutdown-seconds 25 or more systemd killed the service mid-restart.
-    from launcher.systemd import SystemdObserver
+    from launcher.ops.systemd import SystemdObserver
 
     class Proc:
         returncode = None

@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from launcher.platform import winapi, windows
-from launcher.supervisor import Policy, Supervisor
+from launcher.dapr import tree
+from launcher.process.platform import winapi, windows
+from launcher.process.supervisor import Policy, Supervisor
 
 JOB = 0x1234
 HANDLE = 0x77
@@ -133,7 +134,8 @@ def test_without_a_console_daprd_is_stopped_through_its_shutdown_api(fake):
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.handle_request, daemon=True).start()
-    proc = windows.spawn(["C:\\dapr\\daprd.exe", "--dapr-http-port", str(server.server_address[1])], {}, None)
+    argv = ["C:\\dapr\\daprd.exe", "--dapr-http-port", str(server.server_address[1])]
+    proc = windows.spawn(argv, {}, None, tree.stop_order(argv).shutdown_url)  # what the supervisor passes
     windows.send_stop(proc)
     server.server_close()
     assert posts == ["/v1.0/shutdown"]
@@ -161,9 +163,10 @@ def test_supervisor_on_the_windows_layer_ctrl_c_to_exit(fake):
 def test_modules_import_and_help_runs_as_win32():
     # click itself is imported first: on a patched platform it would look for msvcrt.
     code = ("import sys, click, click.testing\nsys.platform = 'win32'\n"
-            "from launcher import platform; assert platform.current().__name__ == 'launcher.platform.windows'\n"
-            "import launcher.platform.winapi, launcher.shim, launcher.execute, launcher.supervisor\n"
-            "from click.testing import CliRunner\nfrom launcher.cli import cli\n"
+            "from launcher.process import platform\n"
+            "assert platform.current().__name__ == 'launcher.process.platform.windows'\n"
+            "import launcher.process.platform.winapi, launcher.ops.shim, launcher.cli.run, launcher.process.supervisor\n"
+            "from click.testing import CliRunner\nfrom launcher.cli.commands import cli\n"
             "for args in (['--help'], ['shim', '--help'], ['exec', '--help']):\n"
             "    result = CliRunner().invoke(cli, args)\n"
             "    assert result.exit_code == 0, result.output\n"

@@ -1,0 +1,158 @@
+"""POSIX process control: own process group, parent-death signal, signal forwarding.
+
+Waiting is event driven: a SIGCHLD handler plus Python's signal wakeup fd
+let `select` sleep until the child exits, a signal arrives or a deadline
+passes, so a launcher supervising for days uses no CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from launcher.process.platform import tree
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+FORWARDED_SIGNALS = STOP_SIGNALS + (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)  # handled signals
+STOP_SIGNAL = signal.SIGTERM
+KILL_SIGNAL = signal.SIGKILL
+TREE_SCAN = True  # look for the child's leftovers by their environment marker
+REFRESH_SIGNAL = signal.SIGHUP  # not forwarded: it means "refresh the credentials now"
+# When the launcher dies without a chance to stop the child (kill -9), the
+# kernel sends this to the child. SIGTERM, not SIGKILL: daprd then shuts
+# down gracefully and `dapr run` cleans up its own daprd and app.
+PARENT_DEATH_SIGNAL = signal.SIGTERM
+_PR_SET_PDEATHSIG = 1
+
+_wakeup_read: int | None = None
+_wakeup_write: int | None = None
+_saved: dict[int, object] = {}
+
+
+def _prctl():
+    """libc's prctl, looked up before fork so the child does no lookup work."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def spawn(argv: list[str], env: dict[str, str], executable: str | None = None,
+          shutdown_url: str | None = None) -> subprocess.Popen:
+    """Start the child in its own process group, inheriting stdin/stdout/stderr (signals stop it:
+    `shutdown_url` is for Windows)."""
+    prctl = _prctl()
+    parent = os.getpid()
+
+    def in_child() -> None:
+        os.setpgid(0, 0)
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0)
+            if os.getppid() != parent:  # the launcher died before prctl took effect
+                os._exit(128 + int(PARENT_DEATH_SIGNAL))
+
+    return subprocess.Popen(argv, env=env, executable=executable, preexec_fn=in_child, close_fds=True)
+
+
+def install_handlers(callback) -> None:
+    """Route every forwarded signal (and SIGCHLD, to wake up) to `callback(signum)`."""
+    global _wakeup_read, _wakeup_write
+    if _wakeup_read is None:
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        _wakeup_read, _wakeup_write = read_end, write_end
+    for signum in FORWARDED_SIGNALS:
+        _saved[signum] = signal.signal(signum, lambda s, _f: callback(s))
+    _saved[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda _s, _f: None)
+
+
+def restore_handlers() -> None:
+    """Put back the handlers that were there before `install_handlers`."""
+    for signum, handler in _saved.items():
+        signal.signal(signum, handler)
+    _saved.clear()
+
+
+def wait_for_event(proc: subprocess.Popen, timeout: float | None) -> None:
+    """Sleep until a signal arrives (SIGCHLD included), `wake()` is called or `timeout` passes."""
+    if proc is not None and proc.poll() is not None:
+        return
+    if _wakeup_read is None:  # handlers not installed: plain wait
+        if proc is None:
+            time.sleep(timeout or 0.1)
+            return
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        return
+    select.select([_wakeup_read], [], [], timeout)
+    try:
+        while os.read(_wakeup_read, 512):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+
+
+def wake() -> None:
+    """Wake `wait_for_event` from another thread (a finished refresh, a ready child)."""
+    if _wakeup_write is not None:
+        try:
+            os.write(_wakeup_write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # a full pipe already means "wake up"
+
+
+def group_alive(proc: subprocess.Popen) -> bool:
+    """True while any process is left in the child's process group."""
+    try:
+        os.killpg(proc.pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def signal_pid(pid: int, signum: int) -> None:
+    """Send `signum` to one process (a daprd under `dapr run`), ignoring a gone one."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def forward(proc: subprocess.Popen, signum: int) -> None:
+    """Send `signum` to the child itself (not its group): it reaches it exactly once."""
+    try:
+        os.kill(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def send_stop(proc: subprocess.Popen) -> None:
+    """Ask the child to stop gracefully (one SIGTERM)."""
+    forward(proc, STOP_SIGNAL)
+
+
+def release(proc: subprocess.Popen) -> None:
+    """The child has exited; nothing to clean up on POSIX."""
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill the child, every descendant, and anything left in its process group."""
+    tree.kill_tree(proc.pid)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,61 @@
+"""Keeping credentials fresh: the first resolution with enough time left, and what each
+refresh fetches (the AWS CLI's cache first, then upstream), behind one Refresher.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from launcher import sources
+from launcher.sources import first_resolution
+from launcher.sources.refresher import Refresher
+
+log = logging.getLogger("dapr-aws")
+
+
+def start_refresher(request: sources.Request, margin: float, login: bool | None = None) -> Refresher:
+    """Resolve now (a person may be asked), and make sure we start with enough time left."""
+    creds = first_resolution.resolve(request, login=login)
+    if creds.cacheable and _left(creds) is not None and _left(creds) < margin:
+        # Probably a cached session near its end: get a new one before any child starts.
+        fresh = first_resolution.resolve(request, login=login, fresh=True)
+        if fresh.expires is not None and fresh.expires > creds.expires:
+            creds = fresh
+    describe(creds)
+    # A one-time MFA code is spent: a refresh that needs another fails with the remedy, never reuses it.
+    later = request._replace(mfa_code=None)
+    refresher = None
+
+    def fetch() -> sources.Credentials:
+        # The AWS CLI's cache first: a session renewed by `aws` or another
+        # dapr-aws (after an MFA prompt there, say) is picked up as is.
+        current = refresher.current
+        if not current.cacheable:
+            return sources.resolve(later, interactive=False)
+        cached = sources.resolve(later, interactive=False)
+        if (cached.expires is not None and current.expires is not None and cached.expires > current.expires
+                and _left(cached) > margin):
+            return cached
+        return sources.resolve(later, fresh=True, interactive=False)
+
+    refresher = Refresher(creds, fetch, margin=margin)
+    return refresher
+
+
+def _left(creds: sources.Credentials) -> float | None:
+    return None if creds.expires is None else creds.expires.timestamp() - time.time()
+
+
+def describe(creds: sources.Credentials) -> None:
+    """Where the credentials came from, at debug level; a warning when there is no region."""
+    expiry = f", expiring {creds.expires_z()}" if creds.expires else ""
+    log.debug("credentials for %s from %s%s", creds.access_key, creds.source, expiry)
+    if creds.certificate:
+        cert = creds.certificate
+        log.debug("certificate %s, serial %s, valid until %s", cert["Subject"], cert["Serial"], cert["NotAfter"])
+    if creds.region is None:
+        log.warning("no AWS region is set; pass --region or set region in the profile "
+                    "(the child gets no AWS_REGION)")
+    else:
+        log.debug("region %s from %s", creds.region, creds.region_source)
