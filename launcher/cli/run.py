@@ -96,11 +96,11 @@ def serve(request: sources.Request, login: bool | None, margin: float, mode: str
     import sys
 
     from launcher.delivery import exports
-    from launcher.process import idle, platform
+    from launcher.process import platform
+    from launcher.process.supervisor import Supervisor
     from launcher.sources import keeping
 
     refresher = keeping.start_refresher(request, margin, login)
-    plat = platform.current()
     with delivery.open_channel(mode, refresher, port) as server:
         collect_from_now()
 
@@ -109,7 +109,7 @@ def serve(request: sources.Request, login: bool | None, margin: float, mode: str
             sys.stdout.flush()
             log.info("%s: %s; stop with Ctrl+C", mode, server.describe())
 
-        return idle.keep_fresh(plat, refresher, announce)
+        return Supervisor(platform.current(), refresher=refresher).serve(announce)
 
 
 def _systemd_observer(refresher, stop_timeout: float, ready_url: str | None):

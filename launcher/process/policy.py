@@ -1,5 +1,4 @@
-"""What the supervisor is told (its policy, the stop order of the child's tree) and its record
-of a stop under way."""
+"""What the supervisor is told: its policy, and the stop order of the child's tree."""
 
 from __future__ import annotations
 
@@ -30,15 +29,3 @@ class StopOrder:
 
     def first_among_leftovers(self, argv: list[str]) -> bool:
         return False
-
-
-class Stop:
-    """A stop under way (a plain class: a dataclass costs start-up time on every run)."""
-
-    __slots__ = ("reason", "kill_at", "signum", "first")
-
-    def __init__(self, reason: str, kill_at: float, signum: int | None):
-        self.reason = reason  # "signal" | "refresh" | "expiry"
-        self.kill_at = kill_at
-        self.signum = signum
-        self.first: list[int] = []  # stopped before the child (a `dapr run`'s daprd)

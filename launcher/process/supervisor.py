@@ -15,9 +15,11 @@ Restarts (env mode after a credential refresh, `--restart` after a crash)
 never overlap: the old child and everything in its process group are gone
 before the new one starts, because daprd binds fixed ports.
 
-Everything happens on one thread in an event loop; the clock, the platform,
-the refresher and the stop order are injected so that the timing is tested
-without sleeping. Knows nothing of Dapr or of where credentials come from:
+Everything happens on one thread in an event loop whose state is one value,
+`self.phase` (phases.py), from which the next wake-up is derived; the clock,
+the platform, the refresher and the stop order are injected so that the
+timing is tested without sleeping (tests/test_supervisor_unit.py, and the
+properties in tests/test_supervisor_properties.py). Knows nothing of Dapr or of where credentials come from:
 never imports sources, delivery, dapr, ops or cli.
 """
 
@@ -28,16 +30,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from launcher.process import leftovers
-from launcher.process.policy import Policy, Stop, StopOrder
 from launcher.errors import EXIT_NO_CREDENTIALS, CommandNotExecutable, CommandNotFound
+from launcher.process import leftovers
+from launcher.process.phases import (Backoff, Done, Draining, Exit, Reason, Restart, Running, Serving,
+                                     Starting, Stopping)
 from launcher.process.platform import exit_code_of
+from launcher.process.policy import Policy, StopOrder
 
 log = logging.getLogger("dapr-aws")
 
-# How often to look at things that send us no signal: a daprd under
-# `dapr run`, members left in an exited child's process group.
-POLL = 0.05
 EXIT_EXPIRED = EXIT_NO_CREDENTIALS
 MAX_CRASH_BACKOFF = 30.0
 
@@ -57,22 +58,19 @@ class Supervisor:
         self.on_start = on_start
         self.observer = observer  # e.g. ops/systemd.py's SystemdObserver: started/stopping/refreshing/refreshed
         self.stop_order = stop_order or StopOrder()
-        self.proc = None
+        self.phase = Starting()
         self.restarts = 0
         self._argv: list[str] = []
         self._executable: str | None = None
         self._pending: list[int] = []
-        self._stop: Stop | None = None
-        self._draining = None  # (old proc, deadline): waiting for its process group to empty
-        self._restart_at: float | None = None
-        self._restart_reason = ""
-        self._final_pending: int | None = None  # exit code, once the child's leftovers are gone
-        self._signalled: set[int] = set()  # leftovers already asked to stop (each only once)
-        self._spawn_after_refresh = False
         self._crashes: deque[float] = deque()
         self._last_code = 0
-        self._final: int | None = None
         self._stop_signals = 0  # how many stop signals we got: a second one means "kill now"
+
+    @property
+    def proc(self):
+        """The running child, if any."""
+        return getattr(self.phase, "proc", None)
 
     # -- entry point -------------------------------------------------------
 
@@ -81,32 +79,57 @@ class Supervisor:
         self._argv, self._executable = list(argv), executable
         self.platform.install_handlers(self._pending.append)
         try:
-            self._spawn()
-            while self._final is None:
-                self._step()
-            return self._final
+            self._start()
+            while not isinstance(self.phase, Done):
+                self.step()
+            return self.phase.code
         finally:
             self.platform.restore_handlers()
 
-    def _step(self) -> None:
-        for handler in (self._handle_signals, self._handle_refresh, self._handle_child, self._handle_deadlines):
+    def serve(self, announce: Callable[[], None]) -> int:
+        """No child (`dapr-aws serve`): keep the credentials fresh until a stop signal; returns 0.
+
+        `announce()` runs once the handlers are in: a client may signal us as soon as it has read it.
+        """
+        self.platform.install_handlers(self._pending.append)
+        try:
+            self.phase = Serving()
+            announce()
+            while not isinstance(self.phase, Done):
+                self.step()
+            return self.phase.code
+        finally:
+            self.platform.restore_handlers()
+
+    def step(self) -> None:
+        """Handle what happened, then sleep until the next event or wake-up."""
+        for handler in (self._handle_signals, self._handle_refresh, self._handle_child, self._handle_time):
             handler()
-            if self._final is not None:
+            if isinstance(self.phase, Done):
                 return
-        self.platform.wait_for_event(self.proc, self._timeout())
+        self.platform.wait_for_event(self.proc, self.wake_in())
+
+    def wake_in(self) -> float | None:
+        """Seconds until the next thing to do: the phase's own, or the refresher's."""
+        now = self.clock()
+        waits = [self.phase.wake_in(now)]
+        if self.refresher is not None:
+            waits += [w for w in (self.refresher.seconds_until_due(), self.refresher.seconds_until_expiry())
+                      if w is not None and w > 0]
+        waits = [w for w in waits if w is not None]
+        return min(waits) if waits else None
 
     # -- starting ----------------------------------------------------------
 
-    def _spawn(self, check_refresh: bool = True) -> None:
+    def _start(self, check_refresh: bool = True) -> None:
         r = self.refresher
         if check_refresh and self.policy.restart_on_refresh and r is not None and (r.due() or r.in_flight):
             # Never start a child with credentials that are due for refresh.
-            self._spawn_after_refresh = True
+            self.phase = Starting()
             r.begin(self.platform.wake)
             return
-        env = self.env_for()
         try:
-            self.proc = self.platform.spawn(self._argv, env, self._executable, self.stop_order.shutdown_url)
+            proc = self.platform.spawn(self._argv, self.env_for(), self._executable, self.stop_order.shutdown_url)
         except FileNotFoundError:
             raise CommandNotFound(f"command not found: {self._argv[0]}", "check the name and your PATH") from None
         except PermissionError:
@@ -114,20 +137,22 @@ class Supervisor:
         except OSError as exc:
             raise CommandNotExecutable(f"cannot run {self._argv[0]}: {exc.strerror or exc}",
                                        "check that it is a program or a script with a #! line") from None
-        log.debug("started %s (pid %d)", self._argv[0], self.proc.pid)
+        self.phase = Running(proc)
+        log.debug("started %s (pid %d)", self._argv[0], proc.pid)
         if self.on_start is not None:
-            self.on_start(self.proc)
+            self.on_start(proc)
         if self.observer is not None:
-            self.observer.started(self.proc)
+            self.observer.started(proc)
 
-    def _restart(self, reason: str) -> None:
+    def _restart(self, why: str) -> None:
         self.restarts += 1
-        log.info("restarting %s: %s (restart #%d)", self._argv[0], reason, self.restarts)
+        log.info("restarting %s: %s (restart #%d)", self._argv[0], why, self.restarts)
+        self._start()
 
     # -- signals -----------------------------------------------------------
 
     def _handle_signals(self) -> None:
-        while self._pending and self._final is None:
+        while self._pending and not isinstance(self.phase, Done):
             signum = self._pending.pop(0)
             if signum in self.platform.STOP_SIGNALS:
                 self._on_stop_signal(signum)
@@ -139,141 +164,129 @@ class Supervisor:
 
     def _on_stop_signal(self, signum: int) -> None:
         self._stop_signals += 1
-        if self.proc is None:
-            self._stop_between_children()
-        elif self._stop is None:
-            self._begin_stop("signal", signum)
-        elif self._stop.reason != "signal":
-            self._stop.reason = "signal"  # already stopping for a restart: just do not restart
+        phase = self.phase
+        if isinstance(phase, Running):
+            self._begin_stop(Reason.SIGNAL, signum)
+        elif isinstance(phase, Stopping) and phase.reason is not Reason.SIGNAL:
+            phase.reason = Reason.SIGNAL  # already stopping for a restart: just do not restart
             if self.observer is not None:
-                self.observer.stopping("signal")
-        else:
+                self.observer.stopping(Reason.SIGNAL.value)
+        elif isinstance(phase, Stopping):
             self._kill("a second stop signal arrived")
-
-    def _stop_between_children(self) -> None:
-        """No child to signal: start none, and exit once the old child's tree is gone."""
-        self._restart_at = None
-        self._spawn_after_refresh = False
-        if self._draining is None:
-            self._final = self._last_code
-            return
-        if self._final_pending is None:
-            self._final_pending = self._last_code  # let what is left of the old tree finish stopping
-        if self._stop_signals > 1:
-            old, _ = self._draining
-            self._draining = (old, self.clock())  # a second stop signal: kill what is left now
+        elif isinstance(phase, Draining):
+            if isinstance(phase.then, Restart):
+                phase.then = Exit(self._last_code)  # let what is left of the old tree finish stopping
+            if self._stop_signals > 1:
+                phase.deadline = self.clock()  # a second stop signal: kill what is left now
+        else:  # Starting, Backoff, Serving: no child and nothing left to stop
+            if isinstance(phase, Serving):
+                log.info("stopping")
+            self.phase = Done(self._last_code)
 
     # -- stopping ----------------------------------------------------------
 
-    def _begin_stop(self, reason: str, signum: int | None) -> None:
-        stop = Stop(reason, self.clock() + self.policy.stop_timeout, signum)
-        self._stop = stop
+    def _begin_stop(self, reason: Reason, signum: int | None) -> None:
+        proc = self.phase.proc
+        stop = self.phase = Stopping(proc, reason, signum, self.clock() + self.policy.stop_timeout)
         if self.observer is not None:
-            self.observer.stopping(reason)
-        stop.first = self.stop_order.first(self.proc.pid)
+            self.observer.stopping(reason.value)
+        stop.first = self.stop_order.first(proc.pid)
         for pid in stop.first:
             log.debug("stopping %d before %s", pid, self._argv[0])
             self.platform.signal_pid(pid, self.platform.STOP_SIGNAL)
         if not stop.first:
             self._signal_child(stop)
 
-    def _signal_child(self, stop: Stop) -> None:
+    def _signal_child(self, stop: Stopping) -> None:
         if stop.signum is None:
-            self.platform.send_stop(self.proc)
+            self.platform.send_stop(stop.proc)
         else:
-            self.platform.forward(self.proc, stop.signum)
+            self.platform.forward(stop.proc, stop.signum)
 
-    def _kill(self, reason: str) -> None:
-        log.warning("%s (pid %d) %s; killing its process tree", self._argv[0], self.proc.pid, reason)
-        self.platform.kill_tree(self.proc)
-        if self._stop is not None:
-            self._stop.kill_at = float("inf")
-            self._stop.first = []
+    def _kill(self, why: str) -> None:
+        stop = self.phase
+        log.warning("%s (pid %d) %s; killing its process tree", self._argv[0], stop.proc.pid, why)
+        self.platform.kill_tree(stop.proc)
+        stop.kill_at = None
+        stop.first = []
 
     # -- the child's exit --------------------------------------------------
 
     def _handle_child(self) -> None:
-        if self.proc is None or self.proc.poll() is None:
+        proc = self.proc
+        if proc is None or proc.poll() is None:
             return
-        code = exit_code_of(self.proc.returncode)
-        self.platform.release(self.proc)
+        code = exit_code_of(proc.returncode)
+        self.platform.release(proc)
         self._last_code = code
-        stop, old = self._stop, self.proc
-        self.proc, self._stop = None, None
-        log.debug("child %d exited with code %d", old.pid, code)
-        deadline = stop.kill_at if stop is not None and stop.kill_at != float("inf") else None
-        self._signalled = set(stop.first) if stop is not None else set()
-        if stop is not None and stop.reason == "signal":
-            self._drain(old, deadline, then_at=None, reason="", final=code)
-        elif stop is not None and stop.reason == "expiry":
-            self._drain(old, deadline, then_at=None, reason="", final=EXIT_EXPIRED)
-        elif stop is not None and stop.reason == "refresh":
-            self._drain(old, stop.kill_at, then_at=self.clock(), reason="credentials refreshed")
-        else:
-            self._after_crash(old, code)
-
-    def _after_crash(self, old, code: int) -> None:
-        policy = self.policy
-        if policy.restart == "no" or (policy.restart == "on-failure" and code == 0):
-            self._drain(old, None, then_at=None, reason="", final=code)
-            return
+        log.debug("child %d exited with code %d", proc.pid, code)
         now = self.clock()
+        stop = self.phase
+        if not isinstance(stop, Stopping):
+            self._after_crash(proc, code, now)
+            return
+        # A killed tree gets a fresh deadline for what escaped it: every drain ends.
+        deadline = stop.kill_at if stop.kill_at is not None else now + self.policy.stop_timeout
+        then = {Reason.SIGNAL: Exit(code), Reason.EXPIRY: Exit(EXIT_EXPIRED),
+                Reason.REFRESH: Restart(now, "credentials refreshed")}[stop.reason]
+        self.phase = Draining(proc, deadline, then, set(stop.first), now)
+
+    def _after_crash(self, old, code: int, now: float) -> None:
+        policy = self.policy
+        deadline = now + policy.stop_timeout
+        if policy.restart == "no" or (policy.restart == "on-failure" and code == 0):
+            self.phase = Draining(old, deadline, Exit(code), set(), now)
+            return
         self._crashes.append(now)
         while self._crashes and self._crashes[0] < now - policy.restart_window:
             self._crashes.popleft()
         if len(self._crashes) > policy.restart_limit:
             log.error("%s exited with code %d, its %d exit within %gs; giving up", self._argv[0], code,
                       len(self._crashes), policy.restart_window)
-            self._drain(old, None, then_at=None, reason="", final=code)
+            self.phase = Draining(old, deadline, Exit(code), set(), now)
             return
         delay = min(MAX_CRASH_BACKOFF, 2.0 ** (len(self._crashes) - 1))
         log.warning("%s exited with code %d; restarting in %gs", self._argv[0], code, delay)
-        self._drain(old, now + self.policy.stop_timeout, then_at=now + delay, reason=f"it exited with code {code}")
-
-    def _drain(self, old, deadline: float | None, then_at: float | None, reason: str,
-               final: int | None = None) -> None:
-        """Wait until nothing of the old child's tree is left, then restart at `then_at` or exit."""
-        self._draining = (old, deadline if deadline is not None else self.clock() + self.policy.stop_timeout)
-        self._restart_at = then_at
-        self._restart_reason = reason
-        self._final_pending = final
+        self.phase = Draining(old, deadline, Restart(now + delay, f"it exited with code {code}"), set(), now)
 
     # -- timers ------------------------------------------------------------
 
-    def _handle_deadlines(self) -> None:
+    def _handle_time(self) -> None:
         now = self.clock()
-        stop = self._stop
-        if stop is not None and stop.first and not self.stop_order.still_stopping(stop.first):
-            stop.first = []
-            self._signal_child(stop)  # daprd is down: now the dapr CLI may go
-        if stop is not None and now >= stop.kill_at:
-            self._kill(f"did not stop within {self.policy.stop_timeout:g}s")
-        if self._draining is not None:
-            old, deadline = self._draining
-            if not leftovers.drain_step(self.platform, old, deadline, now, self._signalled,
-                                        self.stop_order.first_among_leftovers):
-                return
-            self._draining = None
-            if self._final_pending is not None:
-                self._final = self._final_pending
-                return
-        if self._restart_at is not None and now >= self._restart_at:
-            self._restart_at = None
-            self._restart(self._restart_reason)
-            self._spawn()
+        phase = self.phase
+        if isinstance(phase, Stopping):
+            if phase.first and not self.stop_order.still_stopping(phase.first):
+                phase.first = []
+                self._signal_child(phase)  # daprd is down: now the dapr CLI may go
+            if phase.kill_at is not None and now >= phase.kill_at:
+                self._kill(f"did not stop within {self.policy.stop_timeout:g}s")
+        elif isinstance(phase, Draining) and phase.due(now):
+            phase.looked(now)
+            if leftovers.drain_step(self.platform, phase.old, phase.deadline, now, phase.signalled,
+                                    self.stop_order.first_among_leftovers):
+                self._drained(phase.then, now)
+        elif isinstance(phase, Backoff) and now >= phase.at:
+            self._restart(phase.why)
+
+    def _drained(self, then: Restart | Exit, now: float) -> None:
+        if isinstance(then, Exit):
+            self.phase = Done(then.code)
+        elif now >= then.at:
+            self._restart(then.why)
+        else:
+            self.phase = Backoff(then.at, then.why)
 
     def _handle_refresh(self) -> None:
         r = self.refresher
         if r is None:
             return
         outcome = r.take_result()
-        if outcome is not None and self._spawn_after_refresh:
-            self._spawn_after_refresh = False
-            self._spawn(check_refresh=False)
-        elif (outcome == r.UPDATED and self.policy.restart_on_refresh and self.proc is not None
-              and self._stop is None):
-            self._begin_stop("refresh", None)
-        elif outcome == r.UPDATED and self.observer is not None and self._stop is None:
+        phase = self.phase
+        if outcome is not None and isinstance(phase, Starting):
+            self._start(check_refresh=False)
+        elif outcome == r.UPDATED and self.policy.restart_on_refresh and isinstance(phase, Running):
+            self._begin_stop(Reason.REFRESH, None)
+        elif outcome == r.UPDATED and self.observer is not None and not isinstance(phase, Stopping):
             self.observer.refreshing()  # the endpoint serves the new credentials from now on
             self.observer.refreshed()
         if r.due() and not r.in_flight:
@@ -283,29 +296,17 @@ class Supervisor:
 
     def _on_expired(self) -> None:
         expired = self.refresher.current.expires_z()
-        if self.policy.on_expiry != "stop":
+        phase = self.phase
+        if isinstance(phase, Serving):
+            log.warning("the credentials expired at %s and no new ones came; clients get 503 until a refresh "
+                        "succeeds", expired)
+        elif self.policy.on_expiry != "stop":
             log.warning("the credentials expired at %s and no new ones came; the child keeps running and its "
                         "AWS calls fail until a refresh succeeds (--on-expiry stop to stop it instead)", expired)
-        elif self.proc is not None and self._stop is None:
+        elif isinstance(phase, Running):
             log.error("the credentials expired at %s and could not be refreshed; stopping the child", expired)
-            self._begin_stop("expiry", None)
-        elif self.proc is None:
-            self._final = EXIT_EXPIRED
-
-    def _timeout(self) -> float | None:
-        now = self.clock()
-        waits = []
-        if self._stop is not None:
-            if self._stop.kill_at != float("inf"):  # inf: already killed, the exit wakes us
-                waits.append(self._stop.kill_at - now)
-            if self._stop.first:
-                waits.append(POLL)
-        if self._draining is not None:
-            waits.append(POLL)
-        if self._restart_at is not None:
-            waits.append(self._restart_at - now)
-        if self.refresher is not None:
-            for left in (self.refresher.seconds_until_due(), self.refresher.seconds_until_expiry()):
-                if left is not None and left > 0:
-                    waits.append(left)
-        return max(0.0, min(waits)) if waits else None
+            self._begin_stop(Reason.EXPIRY, None)
+        elif isinstance(phase, Draining):
+            phase.then = Exit(EXIT_EXPIRED)
+        elif isinstance(phase, (Starting, Backoff)):
+            self.phase = Done(EXIT_EXPIRED)

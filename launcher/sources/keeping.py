@@ -34,13 +34,20 @@ def start_refresher(request: sources.Request, margin: float, login: bool | None 
         if not current.cacheable:
             return sources.resolve(later, interactive=False)
         cached = sources.resolve(later, interactive=False)
-        if (cached.expires is not None and current.expires is not None and cached.expires > current.expires
-                and _left(cached) > margin):
+        left = _left(cached)
+        if left is not None and left > margin and (not refresher.requested or _newer(cached, current)):
+            # Enough time left: one upstream call per attempt, even when it is not newer (a caching
+            # credential_process answers the same until near its end; the refresher backs off).
+            # Only SIGHUP asks past a cached answer that is no newer.
             return cached
         return sources.resolve(later, fresh=True, interactive=False)
 
     refresher = Refresher(creds, fetch, margin=margin)
     return refresher
+
+
+def _newer(a: sources.Credentials, b: sources.Credentials) -> bool:
+    return a.expires is not None and b.expires is not None and a.expires > b.expires
 
 
 def _left(creds: sources.Credentials) -> float | None:

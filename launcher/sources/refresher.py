@@ -6,9 +6,11 @@ little random jitter keeps a fleet from refreshing in lock step. Never one
 upstream call per request or per child: servers and restarts only read
 `current`.
 
-A failed refresh keeps the current credentials and retries with exponential
-backoff capped at a minute, logging once when it starts failing and once
-when it recovers. The fetch runs in a worker thread so that a slow source
+A failed refresh, or one that brings nothing newer (a caching credential_process,
+an instance profile not rotated yet), keeps the current credentials and retries
+with exponential backoff capped at a minute (1, 2, 4 ... 60 s), logging once when
+it starts failing and once when it recovers. Attempts are at least a second apart,
+however many SIGHUPs arrive. The fetch runs in a worker thread so that a slow source
 (an STS timeout, a hanging credential_process) never delays signal handling.
 """
 
@@ -26,6 +28,7 @@ log = logging.getLogger("dapr-aws")
 
 UPDATED, UNCHANGED, FAILED = "updated", "unchanged", "failed"
 BACKOFF_CAP = 60.0
+MIN_INTERVAL = 1.0  # between two upstream attempts, whatever asks for them
 JITTER_CAP = 30.0
 
 
@@ -51,7 +54,10 @@ class Refresher:
         self.monotonic = monotonic  # the schedule: immune to wall-clock jumps
         self.rng = rng
         self._current = initial
-        self._failures = 0
+        self._failures = 0  # consecutive failed attempts (logged)
+        self._misses = 0  # consecutive attempts that brought nothing newer, failed ones included (backoff)
+        self._last_attempt: float | None = None
+        self.requested = False  # this attempt was asked for (SIGHUP), not scheduled
         self._due_at: float | None = None
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
@@ -76,7 +82,9 @@ class Refresher:
 
             self.rng = random.random
         jitter = self.rng() * min(JITTER_CAP, 0.05 * lead)
-        self._due_at = fetched_mono + lead - jitter
+        # Never sooner than MIN_INTERVAL: a source handing out credentials that are already expired
+        # must not be asked in a tight loop.
+        self._due_at = max(fetched_mono + lead - jitter, fetched_mono + MIN_INTERVAL)
 
     def seconds_until_due(self) -> float | None:
         """How long until the next attempt; None when nothing is scheduled."""
@@ -89,8 +97,11 @@ class Refresher:
         return left is not None and left <= 0
 
     def request_now(self) -> None:
-        """Refresh at the next opportunity (SIGHUP)."""
-        self._due_at = self.monotonic()
+        """Refresh at the next opportunity (SIGHUP), but never sooner than MIN_INTERVAL after the last."""
+        now = self.monotonic()
+        earliest = now if self._last_attempt is None else self._last_attempt + MIN_INTERVAL
+        self._due_at = max(now, earliest) if self._due_at is None else min(self._due_at, max(now, earliest))
+        self.requested = True
 
     def expired(self) -> bool:
         """True once the current credentials are past their expiry."""
@@ -133,6 +144,7 @@ class Refresher:
     def attempt(self) -> str:
         """Fetch once, synchronously, and update the schedule. Returns the outcome."""
         started, started_mono = self.clock(), self.monotonic()
+        self._last_attempt = started_mono
         try:
             fresh = self.fetch()
         except LauncherError as exc:
@@ -141,14 +153,16 @@ class Refresher:
         except Exception as exc:  # an unexpected error must not kill the supervisor
             self._failed(f"{type(exc).__name__}: {exc}")
             return FAILED
+        finally:
+            self.requested = False
         if not self._is_newer(fresh):
             # e.g. an instance profile that has not rotated yet: ask again later.
-            self._retry_later(quiet=True)
-            log.debug("refresh returned credentials that are not newer; retrying later")
+            delay = self._retry_later(quiet=True)
+            log.debug("refresh returned credentials that are not newer; retrying in %gs", delay)
             return UNCHANGED
         if self._failures:
             log.info("credential refresh recovered after %d failed attempt(s)", self._failures)
-        self._failures = 0
+        self._failures = self._misses = 0
         self._expired_logged = False
         self._current = fresh
         self._schedule(fresh, started, started_mono)
@@ -172,11 +186,13 @@ class Refresher:
                         "retrying with backoff)", reason, until)
         self._retry_later(quiet=False)
 
-    def _retry_later(self, quiet: bool) -> None:
+    def _retry_later(self, quiet: bool) -> float:
         if not quiet:
             self._failures += 1
-        delay = min(BACKOFF_CAP, 2.0 ** max(0, self._failures - 1))
+        self._misses += 1
+        delay = min(BACKOFF_CAP, 2.0 ** (self._misses - 1))
         self._due_at = self.monotonic() + delay
+        return delay
 
     def note_expired_once(self) -> bool:
         """True the first time it is called after the credentials expired."""

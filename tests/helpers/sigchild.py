@@ -1,6 +1,7 @@
 """Child that records every signal it receives in a file (one name per line).
 
-    sigchild.py RECORD [--ignore-stop] [--grandchild] [--detached-grandchild] [--stop-exit N]
+    sigchild.py RECORD [--ignore-stop] [--grandchild] [--detached-grandchild] [--stubborn-detached]
+                [--slow-grandchild SECONDS] [--exit-after SECONDS] [--stop-exit N]
 
 Writes "ready <pid>" once its handlers are installed. On TERM/INT/QUIT it
 exits with --stop-exit (default 0) unless --ignore-stop is given; with
@@ -37,6 +38,22 @@ if "--grandchild" in sys.argv:
 if "--detached-grandchild" in sys.argv:  # its own session: out of our process group
     detached = subprocess.Popen(["sleep", "1001"], start_new_session=True)
     record.write(f"detached {detached.pid}\n")
+if "--stubborn-detached" in sys.argv:  # its own session, re-parented away at once, and it ignores SIGTERM
+    out = subprocess.run(["sh", "-c", "trap '' TERM; sleep 1002 >/dev/null 2>&1 & echo $!"], start_new_session=True,
+                         capture_output=True, text=True).stdout
+    record.write(f"stubborn {out.strip()}\n")
+if "--slow-grandchild" in sys.argv:  # in our group; takes SECONDS to exit after its SIGTERM
+    seconds = sys.argv[sys.argv.index("--slow-grandchild") + 1]
+    script = (f"import signal, sys, time\nrec = open({record_path!r}, 'a', buffering=1)\n"
+              f"def stop(*_):\n    rec.write('grandchild-term\\n')\n    time.sleep({seconds})\n"
+              f"    rec.write('grandchild-gone\\n')\n    sys.exit(0)\n"
+              "signal.signal(signal.SIGTERM, stop)\nrec.write('grandchild-ready\\n')\ntime.sleep(1000)\n")
+    slow = subprocess.Popen([sys.executable, "-c", script])
+    record.write(f"slow {slow.pid}\n")
 record.write(f"ready {os.getpid()} pgid {os.getpgid(0)}\n")
+if "--exit-after" in sys.argv:
+    time.sleep(float(sys.argv[sys.argv.index("--exit-after") + 1]))
+    record.write("exit-by-itself\n")
+    os._exit(1)
 while True:
     time.sleep(3600)

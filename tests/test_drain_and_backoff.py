@@ -1,0 +1,98 @@
+"""Restarts whose old tree is slow or stubborn, and sources that keep answering the same, through
+the installed command: the launcher sleeps while it waits, every drain ends, retries back off."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from tests.conftest import helper, upstream_calls, wait_for
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+
+
+def _lines(path):
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def test_a_restart_waiting_for_a_slow_grandchild_sleeps_instead_of_spinning(aws, tmp_path):
+    # The child exits by itself; its grandchild takes 3 s to stop; the crash restart (after 1 s of
+    # backoff) waits for it. That wait used to cost 3-4 s of CPU, a /proc scan per pass.
+    aws.static_default()
+    record = tmp_path / "record.txt"
+    proc = aws.start("--region", "us-east-1", "--restart", "always", "--stop-timeout", "20s", "--",
+                     *helper("sigchild", record, "--slow-grandchild", "3", "--exit-after", "0.5"))
+    try:
+        wait_for(lambda: "grandchild-term" in _lines(record), timeout=20, what="the leftover asked to stop")
+        before = _cpu(proc.pid)
+        wait_for(lambda: "grandchild-gone" in _lines(record), timeout=20, what="the leftover gone")
+        wait_for(lambda: _lines(record).count("grandchild-ready") >= 2, timeout=20, what="the restart")
+        spent = _cpu(proc.pid) - before
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    lines = _lines(record)
+    assert lines.index("grandchild-gone") < len(lines) - 1 - lines[::-1].index("grandchild-ready")
+    assert spent < 0.5, f"{spent:.2f} s of CPU while waiting about 3 s"
+
+
+def test_a_refresh_restart_after_a_kill_ends_its_drain_and_starts_the_next_child(aws, tmp_path):
+    # The child ignores SIGTERM (so it is killed after --stop-timeout) and leaves a process in its
+    # own session that ignores SIGTERM too: asked once, then killed at a fresh deadline; the next
+    # child starts. It used to wait for it forever.
+    from tests.conftest import short_lived_profile
+
+    profile = short_lived_profile(aws, tmp_path / "state", lifetime=6)
+    record = tmp_path / "record.txt"
+    proc = aws.start("--profile", profile, "--mode", "env", "--refresh-margin", "1s", "--stop-timeout", "1s",
+                     "--", *helper("sigchild", record, "--ignore-stop", "--stubborn-detached"))
+    stubborn = []
+    try:
+        wait_for(lambda: [line for line in _lines(record) if line.startswith("stubborn")], what="first child")
+        stubborn = [int(line.split()[1]) for line in _lines(record) if line.startswith("stubborn")]
+        wait_for(lambda: sum(line.startswith("ready") for line in _lines(record)) >= 2, timeout=30,
+                 what="the next child after the refresh")
+        assert not psutil.pid_exists(stubborn[0]) or psutil.Process(stubborn[0]).status() == psutil.STATUS_ZOMBIE
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        for line in _lines(record):
+            if line.startswith("stubborn"):
+                try:
+                    os.kill(int(line.split()[1]), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    assert "killing them" in proc.stderr.read()
+
+
+def test_a_source_that_keeps_answering_the_same_is_asked_ever_less_often(aws, tmp_path):
+    # A caching credential_process (aws-vault's, say) answers the same credentials until near their
+    # end. The refresher backs off (1, 2, 4 ... 60 s); it used to ask twice a second until expiry.
+    state = tmp_path / "state"
+    expires = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6))
+    command = " ".join(helper("credproc", state, "--expires", expires.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    aws.config(f"[profile caching]\nregion = eu-west-1\ncredential_process = {command}\n")
+    record = tmp_path / "record.txt"
+    proc = aws.start("--profile", "caching", "--mode", "endpoint", "--refresh-margin", "4s", "--",
+                     *helper("sigchild", record))
+    try:
+        wait_for(lambda: any(line.startswith("ready") for line in _lines(record)), what="child ready")
+        started = upstream_calls(state)
+        deadline = psutil.Process(proc.pid).create_time() + 16
+        wait_for(lambda: time.time() >= deadline, timeout=30, interval=0.5, what="16 s of sameness")
+        calls = upstream_calls(state) - started
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    # Due after about 4 s, then attempts at +1, +2, +4, +8 s: at most 5 attempts of 2 calls each.
+    assert calls <= 12, f"{calls} calls of the credential_process in about 12 s"
