@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from tests.conftest import helper, upstream_calls, wait_for
+from tests.test_refresh_e2e import _peek
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
@@ -96,3 +97,51 @@ def test_a_source_that_keeps_answering_the_same_is_asked_ever_less_often(aws, tm
         proc.wait(30)
     # Due after about 4 s, then attempts at +1, +2, +4, +8 s: at most 5 attempts of 2 calls each.
     assert calls <= 12, f"{calls} calls of the credential_process in about 12 s"
+
+
+def _credprocs(state) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        cmdline = p.info["cmdline"] or []
+        if any(a.endswith("credproc.py") for a in cmdline) and str(state) in cmdline:
+            found.append(p)
+    return found
+
+
+def test_a_credential_process_that_hangs_at_start_is_a_clean_error_and_is_killed(aws, tmp_path):
+    from tests.conftest import short_lived_profile
+
+    state = tmp_path / "state"
+    profile = short_lived_profile(aws, state, lifetime=3600)
+    state.mkdir()
+    (state / "slow").write_text("60")
+    started = time.monotonic()
+    result = aws.run("--profile", profile, "--fetch-timeout", "2s", "--", "true", timeout=30)
+    assert result.returncode == 69, result.stderr
+    assert time.monotonic() - started < 15
+    assert "did not answer within 2s" in result.stderr and "Traceback" not in result.stderr
+    wait_for(lambda: not _credprocs(state), timeout=10, what="the hung credential_process gone")
+
+
+def test_a_credential_process_that_hangs_during_a_refresh_is_abandoned_killed_and_retried(aws, tmp_path):
+    from tests.conftest import short_lived_profile
+
+    state = tmp_path / "state"
+    profile = short_lived_profile(aws, state, lifetime=8)
+    record = tmp_path / "record.txt"
+    proc = aws.start("--profile", profile, "--mode", "endpoint", "--refresh-margin", "2s", "--fetch-timeout", "2s",
+                     "--", *helper("sigchild", record))
+    try:
+        wait_for(lambda: any(line.startswith("ready") for line in _lines(record)), what="child ready")
+        (state / "slow").write_text("60")  # from now on the identity provider hangs
+        wait_for(lambda: _credprocs(state), timeout=15, what="a refresh under way")
+        wait_for(lambda: not _credprocs(state), timeout=15, what="the hung credential_process killed")
+        (state / "slow").unlink()
+        wait_for(lambda: "recovered" in _peek(proc), timeout=20, what="a retry that answers")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    stderr = _peek(proc)
+    assert code == 0, stderr
+    assert stderr.count("did not answer within 2s") == 1, stderr  # logged once, however many retries
+    assert not _credprocs(state)

@@ -66,3 +66,4 @@ def options(keys, on_group: bool):
 
 RUN = SUBCOMMAND_KEYS  # every run option a subcommand takes (log options stand before it)
 RESOLVE = ("profile", "region", "login", "mfa_code", *SOURCE_KEYS)  # what resolving credentials reads
+KEEP = ("refresh_margin", "fetch_timeout", "endpoint_port")  # and keeping them fresh (serve)

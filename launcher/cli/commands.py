@@ -18,7 +18,7 @@ import sys
 import click
 
 from launcher import __version__, delivery, logs
-from launcher.cli.clickopts import CONTEXT, RESOLVE, RUN, Duration, options
+from launcher.cli.clickopts import CONTEXT, KEEP, RESOLVE, RUN, Duration, options
 from launcher.cli.table import BY_KEY, SOURCE_KEYS
 from launcher.delivery.exports import FORMATS as ENV_FORMATS
 from launcher.delivery.exports import VARIABLE_FORMATS
@@ -119,7 +119,7 @@ def credential_process(obj, **given):
 
 
 @cli.command("serve", context_settings=CONTEXT)
-@options(("refresh_margin", "endpoint_port", *RESOLVE), on_group=False)
+@options((*KEEP, *RESOLVE), on_group=False)
 @click.option("--mode", "serve_mode", type=click.Choice(delivery.SERVED), default=None,
               help="Container-credentials endpoint (default) or IMDSv2 emulation.")
 @click.option("--format", "fmt", type=click.Choice(VARIABLE_FORMATS), default="env", show_default=True,
@@ -131,7 +131,7 @@ def serve_(obj, serve_mode, fmt, **given):
 
     o = _merge(obj, **given)
     mode = serve_mode or (o["mode"] if o["mode"] in delivery.SERVED else delivery.SERVED[0])
-    return run.serve(_request(o), o["login"], o["refresh_margin"], mode, o["endpoint_port"], fmt)
+    return run.serve(_request(o), o["login"], o["refresh_margin"], o["fetch_timeout"], mode, o["endpoint_port"], fmt)
 
 
 @cli.command("login", context_settings=CONTEXT)

@@ -35,6 +35,7 @@ class ExecOptions(NamedTuple):  # not a dataclass: each frozen one costs ~1.5 ms
     mode: str = delivery.AUTO
     stop_timeout: float = 15.0
     refresh_margin: float = 1200.0
+    fetch_timeout: float = 60.0
     on_expiry: str = "keep"
     restart: str = "no"
     ready_url: str | None = None
@@ -73,7 +74,7 @@ def run(opts: ExecOptions) -> int:
         components.warn_about(opts.argv)
     from launcher.sources import keeping
 
-    refresher = keeping.start_refresher(opts.request, opts.refresh_margin, opts.login)
+    refresher = keeping.start_refresher(opts.request, opts.refresh_margin, opts.login, opts.fetch_timeout)
     mode = delivery.choose(opts.mode, refresher.current)
     policy = Policy(stop_timeout=opts.stop_timeout, restart=opts.restart,
                     restart_on_refresh=delivery.MODES[mode].restart_on_refresh, on_expiry=opts.on_expiry)
@@ -91,7 +92,8 @@ def run(opts: ExecOptions) -> int:
         return supervisor.run(opts.argv, executable)
 
 
-def serve(request: sources.Request, login: bool | None, margin: float, mode: str, port: int, fmt: str) -> int:
+def serve(request: sources.Request, login: bool | None, margin: float, fetch_timeout: float, mode: str, port: int,
+          fmt: str) -> int:
     """`dapr-aws serve`: the credential server of `mode` with no child, until a stop signal."""
     import sys
 
@@ -100,7 +102,7 @@ def serve(request: sources.Request, login: bool | None, margin: float, mode: str
     from launcher.process.supervisor import Supervisor
     from launcher.sources import keeping
 
-    refresher = keeping.start_refresher(request, margin, login)
+    refresher = keeping.start_refresher(request, margin, login, fetch_timeout)
     with delivery.open_channel(mode, refresher, port) as server:
         collect_from_now()
 

@@ -44,6 +44,8 @@ RUN_OPTIONS = (
     Option("restart", "Restart the child when it exits by itself.", "no", "choice", ("no", "on-failure", "always")),
     Option("ready_url", "Poll this URL after each start and log when it answers 2xx."),
     Option("endpoint_port", "Port of the credential endpoint (0: any).", "0", "port"),
+    Option("fetch_timeout", "Give up on a credential source that has not answered after this long (a "
+           "hung credential_process is killed) and retry with backoff.", "1m", "duration"),
     Option("login", "Sign in to SSO when needed without asking / never (default: ask on a terminal).",
            None, "switch"),
     Option("mfa_code", "MFA code for an assume-role profile with mfa_serial (else asked on the terminal)."),

@@ -5,21 +5,28 @@ refresh fetches (the AWS CLI's cache first, then upstream), behind one Refresher
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 from launcher import sources
-from launcher.sources import first_resolution
+from launcher.sources import first_resolution, hung
 from launcher.sources.refresher import Refresher
 
 log = logging.getLogger("dapr-aws")
 
 
-def start_refresher(request: sources.Request, margin: float, login: bool | None = None) -> Refresher:
-    """Resolve now (a person may be asked), and make sure we start with enough time left."""
-    creds = first_resolution.resolve(request, login=login)
+def start_refresher(request: sources.Request, margin: float, login: bool | None = None,
+                    fetch_timeout: float | None = None) -> Refresher:
+    """Resolve now (a person may be asked), and make sure we start with enough time left.
+
+    Every fetch is given up on after `fetch_timeout` (a hung credential_process is killed);
+    the first ones too, unless a person may be answering a prompt or a sign-in.
+    """
+    first_limit = None if _person_may_answer(login) else fetch_timeout
+    creds = hung.within(first_limit, lambda: first_resolution.resolve(request, login=login))
     if creds.cacheable and _left(creds) is not None and _left(creds) < margin:
         # Probably a cached session near its end: get a new one before any child starts.
-        fresh = first_resolution.resolve(request, login=login, fresh=True)
+        fresh = hung.within(first_limit, lambda: first_resolution.resolve(request, login=login, fresh=True))
         if fresh.expires is not None and fresh.expires > creds.expires:
             creds = fresh
     describe(creds)
@@ -42,8 +49,13 @@ def start_refresher(request: sources.Request, margin: float, login: bool | None 
             return cached
         return sources.resolve(later, fresh=True, interactive=False)
 
-    refresher = Refresher(creds, fetch, margin=margin)
+    refresher = Refresher(creds, fetch, margin=margin, timeout=fetch_timeout, on_hang=hung.kill_stray_children)
     return refresher
+
+
+def _person_may_answer(login: bool | None) -> bool:
+    """An MFA prompt or an SSO sign-in may wait for a person: on a terminal, or with --login."""
+    return bool(login) or (sys.stdin.isatty() and sys.stderr.isatty())
 
 
 def _newer(a: sources.Credentials, b: sources.Credentials) -> bool:

@@ -47,12 +47,16 @@ class Refresher:
 
     def __init__(self, initial: Credentials, fetch: Callable[[], Credentials], margin: float = 1200.0,
                  clock: Callable[[], float] = time.time, rng: Callable[[], float] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, timeout: float | None = None,
+                 on_hang: Callable[[], None] | None = None):
         self.fetch = fetch
         self.margin = margin
         self.clock = clock  # wall-clock UTC: only for expiry, which AWS states in wall time
         self.monotonic = monotonic  # the schedule: immune to wall-clock jumps
         self.rng = rng
+        self.timeout = timeout  # seconds an upstream fetch may take before it is abandoned
+        self.on_hang = on_hang
+        self._began: tuple[float, float] | None = None  # (wall, monotonic) start of the fetch in flight
         self._current = initial
         self._failures = 0  # consecutive failed attempts (logged)
         self._misses = 0  # consecutive attempts that brought nothing newer, failed ones included (backoff)
@@ -88,13 +92,16 @@ class Refresher:
 
     def seconds_until_due(self) -> float | None:
         """How long until the next attempt; None when nothing is scheduled."""
-        if self._due_at is None or self.in_flight:
+        if self.in_flight:
+            if self.timeout is None or self._began is None:
+                return None
+            return max(0.001, self._began[1] + self.timeout - self.monotonic())  # when to give up on it
+        if self._due_at is None:
             return None
         return max(0.0, self._due_at - self.monotonic())
 
     def due(self) -> bool:
-        left = self.seconds_until_due()
-        return left is not None and left <= 0
+        return not self.in_flight and self._due_at is not None and self._due_at <= self.monotonic()
 
     def request_now(self) -> None:
         """Refresh at the next opportunity (SIGHUP), but never sooner than MIN_INTERVAL after the last."""
@@ -122,39 +129,64 @@ class Refresher:
             return
 
         done = threading.Event()
+        box: list = []
+        self._began = (self.clock(), self.monotonic())
+        self._last_attempt = self._began[1]
 
         def work():
-            self._result = self.attempt()
+            box.append(self._fetch())
             done.set()  # before waking: the woken loop must see the result
             wake()
 
-        self._done = done
+        self._done, self._box = done, box
         self._thread = threading.Thread(target=work, name="dapr-aws-refresh", daemon=True)
         self._thread.start()
 
     def take_result(self) -> str | None:
-        """The outcome of a finished background refresh, once; None while running."""
-        if self._thread is None or not self._done.is_set():
+        """The outcome of a finished (or abandoned) background refresh, once; None while running."""
+        if self._thread is None:
             return None
+        if not self._done.is_set():
+            if self.timeout is None or self.monotonic() < self._began[1] + self.timeout:
+                return None
+            return self._abandon()
         self._thread.join()
         self._thread = None
-        result, self._result = self._result, None
-        return result
+        (fresh, error), = self._box
+        return self._apply(*self._began, fresh, error)
+
+    def _abandon(self) -> str:
+        """The fetch in flight never answered: forget it (its thread ends on its own) and retry later."""
+        self._thread = None  # its result, if it ever comes, goes into a box nobody reads
+        self.requested = False
+        if self.on_hang is not None:
+            self.on_hang()
+        self._failed(f"the credential source did not answer within {self.timeout:g}s (abandoned; run its "
+                     "credential_process or endpoint by hand to see why, or raise --fetch-timeout)")
+        return FAILED
 
     def attempt(self) -> str:
         """Fetch once, synchronously, and update the schedule. Returns the outcome."""
         started, started_mono = self.clock(), self.monotonic()
         self._last_attempt = started_mono
+        fresh, error = self._fetch()
+        return self._apply(started, started_mono, fresh, error)
+
+    def _fetch(self) -> tuple[Credentials | None, str | None]:
+        """The fetch itself (any thread): new credentials, or the one line saying why not."""
         try:
-            fresh = self.fetch()
+            return self.fetch(), None
         except LauncherError as exc:
-            self._failed(exc.one_line())
-            return FAILED
+            return None, exc.one_line()
         except Exception as exc:  # an unexpected error must not kill the supervisor
-            self._failed(f"{type(exc).__name__}: {exc}")
+            return None, f"{type(exc).__name__}: {exc}"
+
+    def _apply(self, started: float, started_mono: float, fresh: Credentials | None, error: str | None) -> str:
+        """Update the schedule with a fetch's outcome (the caller's thread only)."""
+        self.requested = False
+        if fresh is None:
+            self._failed(error)
             return FAILED
-        finally:
-            self.requested = False
         if not self._is_newer(fresh):
             # e.g. an instance profile that has not rotated yet: ask again later.
             delay = self._retry_later(quiet=True)
