@@ -10,7 +10,7 @@ import sys
 import psutil
 import pytest
 
-from tests.conftest import helper, wait_for
+from tests.conftest import DAPR_AWS, helper, wait_for
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
@@ -237,3 +237,55 @@ def test_secrets_never_in_any_command_line_or_log(aws, tmp_path):
     for secret in secrets:
         assert all(secret not in c for c in cmdlines)
         assert secret not in log
+
+
+def test_a_closed_terminal_stops_the_child_while_kill_hup_still_refreshes(aws, tmp_path):
+    # On a terminal, `kill -HUP` means "refresh now"; the terminal hanging up (a closed window,
+    # tmux kill-session) sends SIGHUP too, and then the launcher and its child must go.
+    import pty
+    import select
+    import time
+
+    aws.static_default()
+    record = tmp_path / "signals.txt"
+    argv = [DAPR_AWS, "--region", "us-east-1", "--log-level", "debug", "--", *helper("sigchild", record)]
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            os.execve(argv[0], argv, aws.env)
+        finally:
+            os._exit(127)
+    output = b""
+
+    def read_some():
+        nonlocal output
+        while select.select([master], [], [], 0)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            output += chunk
+        return output
+
+    try:
+        wait_for(lambda: any(line.startswith("ready") for line in _record(record)), what="child ready")
+        os.kill(pid, signal.SIGHUP)  # kill -HUP with the terminal still there
+        wait_for(lambda: b"refreshing credentials now" in (read_some() or b""), what="a refresh, not a stop")
+        assert psutil.pid_exists(pid) and "SIGTERM" not in _record(record)
+        started = time.monotonic()
+        os.close(master)  # the terminal goes away: the kernel sends SIGHUP to the session leader
+        master = None
+        ended = wait_for(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid and True, timeout=10,
+                         what="the launcher gone with its terminal")
+        assert ended and time.monotonic() - started < 10
+    finally:
+        if master is not None:
+            os.close(master)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    assert [s for s in _record(record) if s.startswith("SIG")] == ["SIGTERM"]  # stopped once, as SIGTERM does

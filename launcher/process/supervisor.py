@@ -2,7 +2,8 @@
 
 Semantics follow tini and dumb-init:
 * each signal the launcher gets is forwarded to the child exactly once;
-  SIGHUP instead means "refresh the credentials now";
+  SIGHUP instead means "refresh the credentials now", unless the terminal we
+  started on hung up: then it stops the child as SIGTERM does;
 * a stop signal (TERM, INT, QUIT) starts the stop clock: if the child is
   still running after `stop_timeout`, its whole process tree is killed; a
   second stop signal kills it at once, never sending daprd a second signal
@@ -156,11 +157,18 @@ class Supervisor:
             signum = self._pending.pop(0)
             if signum in self.platform.STOP_SIGNALS:
                 self._on_stop_signal(signum)
+            elif signum == getattr(self.platform, "REFRESH_SIGNAL", None) and self._terminal_gone():
+                log.info("the terminal hung up: stopping")
+                self._on_stop_signal(self.platform.STOP_SIGNAL)  # as SIGTERM does
             elif signum == getattr(self.platform, "REFRESH_SIGNAL", None) and self.refresher is not None:
                 log.info("SIGHUP: refreshing credentials now")
                 self.refresher.request_now()
             elif self.proc is not None:
                 self.platform.forward(self.proc, signum)
+
+    def _terminal_gone(self) -> bool:
+        gone = getattr(self.platform, "terminal_gone", None)
+        return gone is not None and gone()
 
     def _on_stop_signal(self, signum: int) -> None:
         self._stop_signals += 1

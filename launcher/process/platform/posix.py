@@ -30,6 +30,7 @@ _PR_SET_PDEATHSIG = 1
 
 _wakeup_read: int | None = None
 _wakeup_write: int | None = None
+_terminal_fd: int | None = None  # a descriptor on the terminal we started on, if any
 _saved: dict[int, object] = {}
 
 
@@ -71,6 +72,8 @@ def install_handlers(callback) -> None:
         os.set_blocking(write_end, False)
         signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
         _wakeup_read, _wakeup_write = read_end, write_end
+    global _terminal_fd
+    _terminal_fd = next((fd for fd in (0, 2, 1) if _on_live_terminal(fd)), None)
     for signum in FORWARDED_SIGNALS:
         _saved[signum] = signal.signal(signum, lambda s, _f: callback(s))
     _saved[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda _s, _f: None)
@@ -102,6 +105,25 @@ def wait_for_event(proc: subprocess.Popen, timeout: float | None) -> None:
             pass
     except (BlockingIOError, InterruptedError):
         pass
+
+
+def _on_live_terminal(fd: int) -> bool:
+    import termios
+
+    try:
+        termios.tcgetattr(fd)
+        return True
+    except (termios.error, OSError):
+        return False
+
+
+def terminal_gone() -> bool:
+    """True when we started on a terminal and it hung up (a closed window or pty, tmux kill-session).
+
+    A SIGHUP then means "your terminal is gone", not `kill -HUP` asking for a refresh: after a
+    hangup the kernel fails every ioctl on the old terminal's descriptors with EIO.
+    """
+    return _terminal_fd is not None and not _on_live_terminal(_terminal_fd)
 
 
 def wake() -> None:

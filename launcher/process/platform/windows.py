@@ -92,6 +92,11 @@ def wait_for_event(proc, timeout: float | None) -> None:
         pass
 
 
+def terminal_gone() -> bool:
+    """A closed console window ends us through CTRL_CLOSE_EVENT, never as a SIGHUP."""
+    return False
+
+
 def wake() -> None:
     """Nothing to do: `wait_for_event` polls in short slices on Windows."""
 
