@@ -145,3 +145,34 @@ def test_a_credential_process_that_hangs_during_a_refresh_is_abandoned_killed_an
     assert code == 0, stderr
     assert stderr.count("did not answer within 2s") == 1, stderr  # logged once, however many retries
     assert not _credprocs(state)
+
+
+def _unshare_works() -> bool:
+    import shutil
+    import subprocess
+
+    return bool(shutil.which("unshare")) and subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs unshare --pid (root, or user namespaces)")
+def test_as_pid_1_the_exited_leftovers_are_reaped_and_a_restart_does_not_wait_for_zombies(aws, tmp_path):
+    # In a container (here: a new PID namespace) the launcher is PID 1: the child's orphans become
+    # its children. Their zombies used to keep the old group "alive" until the stop timeout.
+    aws.static_default()
+    record = tmp_path / "record.txt"
+    from tests.conftest import DAPR_AWS
+
+    env = dict(aws.env)
+    proc = __import__("subprocess").Popen(
+        ["unshare", "--pid", "--fork", "--mount-proc", DAPR_AWS, "--region", "us-east-1", "--restart", "always",
+         "--stop-timeout", "20s", "--", *helper("sigchild", record, "--slow-grandchild", "0.2", "--exit-after", "0.5")],
+        env=env, stderr=__import__("subprocess").PIPE, text=True, cwd=aws.root)
+    try:
+        launcher = wait_for(lambda: psutil.Process(proc.pid).children(), what="the launcher as PID 1")[0]
+        wait_for(lambda: _lines(record).count("grandchild-ready") >= 2, timeout=15, what="a quick restart")
+    finally:
+        launcher.send_signal(signal.SIGTERM)  # unshare itself forwards no signal
+        proc.wait(30)
+    stderr = proc.stderr.read()
+    assert "still running; killing them" not in stderr, stderr

@@ -30,6 +30,9 @@ def drain_step(platform, old, deadline: float, now: float, signalled: set[int],
     Those whose command line `first` picks (daprd) first, each process asked exactly
     once (`signalled` remembers); the rest only when none of those is left; at `deadline` everything left is killed.
     """
+    reap = getattr(platform, "reap_leftovers", None)
+    if reap is not None:
+        reap(old, signalled)  # a zombie in the old group would otherwise count as alive until the deadline
     left = find(first=first) if platform.TREE_SCAN else []
     if not left and not platform.group_alive(old):
         return True

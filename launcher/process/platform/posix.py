@@ -52,6 +52,7 @@ def spawn(argv: list[str], env: dict[str, str], executable: str | None = None,
     `shutdown_url` is for Windows)."""
     prctl = _prctl()
     parent = os.getpid()
+    _become_subreaper(prctl)
 
     def in_child() -> None:
         os.setpgid(0, 0)
@@ -61,6 +62,37 @@ def spawn(argv: list[str], env: dict[str, str], executable: str | None = None,
                 os._exit(128 + int(PARENT_DEATH_SIGNAL))
 
     return subprocess.Popen(argv, env=env, executable=executable, preexec_fn=in_child, close_fds=True)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+_subreaper = False
+
+
+def _become_subreaper(prctl) -> None:
+    """On Linux, orphans of the child's tree are re-parented to us, not to init: what the child
+    leaves behind stays ours to stop and to reap (reap_leftovers) wherever it went."""
+    global _subreaper
+    if prctl is not None and not _subreaper:
+        _subreaper = prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def reap_leftovers(proc: subprocess.Popen, pids) -> None:
+    """Collect the exit of leftovers that became our children (as a subreaper, or as PID 1).
+
+    Only what belongs to the old child: its process group (the child itself was reaped already)
+    and the leftovers found by their marker (`pids`). Never any other child of ours: a running
+    credential_process is botocore's to wait for.
+    """
+    try:
+        while os.waitpid(-proc.pid, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
 
 
 def install_handlers(callback) -> None:

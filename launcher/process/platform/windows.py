@@ -92,6 +92,10 @@ def wait_for_event(proc, timeout: float | None) -> None:
         pass
 
 
+def reap_leftovers(proc, pids) -> None:
+    """Windows keeps no zombies."""
+
+
 def terminal_gone() -> bool:
     """A closed console window ends us through CTRL_CLOSE_EVENT, never as a SIGHUP."""
     return False
