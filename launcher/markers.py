@@ -6,4 +6,5 @@ found again (leftovers.py) even when it was re-parented away.
 """
 
 ACTIVE = "DAPR_AWS_ACTIVE"
+WATCHER = "DAPR_AWS_WATCHER"  # in the watcher's environment (process/platform/watcher.py): never a stray
 TREE = "DAPR_AWS_LAUNCHER_PID"

@@ -208,6 +208,14 @@ def test_kill_9_in_server_modes_leaves_no_child_and_no_listening_socket(aws, tmp
     wait_for(lambda: not _alive(child_pid), timeout=5, what="child gone")
     with socket.socket() as s:
         assert s.connect_ex((url.hostname, url.port)) != 0  # nothing listens there any more
+    # Its temporary folder (an empty AWS config file) is left behind, and the next run removes it.
+    import glob
+    import tempfile
+
+    left = glob.glob(os.path.join(tempfile.gettempdir(), f"dapr-aws-{proc.pid}-*"))
+    assert len(left) == 1 and os.listdir(left[0]) == ["empty-aws-config"]
+    assert aws.run("--profile", "long", "--mode", mode, "--", "true").returncode == 0
+    assert not os.path.exists(left[0])
 
 
 def test_secrets_never_in_any_command_line_or_log(aws, tmp_path):
@@ -289,3 +297,35 @@ def test_a_closed_terminal_stops_the_child_while_kill_hup_still_refreshes(aws, t
         except (ProcessLookupError, ChildProcessError):
             pass
     assert [s for s in _record(record) if s.startswith("SIG")] == ["SIGTERM"]  # stopped once, as SIGTERM does
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the marker scan reads /proc")
+def test_kill_9_of_the_launcher_stops_the_whole_tree_even_what_ignores_sigterm(aws, tmp_path):
+    # PR_SET_PDEATHSIG reaches only the child: a child ignoring SIGTERM, its grandchild and a
+    # process in its own session (with the keys in its environment) used to survive.
+    proc, record, child_pid = _start_sigchild(aws, tmp_path, "--ignore-stop", "--grandchild",
+                                              "--stubborn-detached", launcher_args=("--stop-timeout", "2s"))
+    lines = _record(record)
+    others = [int(line.split()[1]) for line in lines if line.split()[0] in ("grandchild", "stubborn")]
+    assert len(others) == 2
+    proc.kill()
+    proc.wait(timeout=5)
+    try:
+        wait_for(lambda: not any(_alive(pid) for pid in [child_pid, *others]), timeout=10,
+                 what="the child, its grandchild and its detached process gone after kill -9 of the launcher")
+    finally:
+        for pid in [child_pid, *others]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert "SIGTERM" in _record(record)
+
+
+def test_a_normal_exit_leaves_no_watcher_behind(aws, tmp_path):
+    proc, record, child_pid = _start_sigchild(aws, tmp_path)
+    watchers = wait_for(lambda: [c for c in psutil.Process(proc.pid).children()
+                                 if c.environ().get("DAPR_AWS_WATCHER") == "1"], what="the watcher")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    wait_for(lambda: not _alive(watchers[0].pid), timeout=5, what="the watcher gone")

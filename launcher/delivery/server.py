@@ -16,6 +16,36 @@ from launcher import markers
 from launcher.delivery import http
 
 
+def _sweep_stale_dirs() -> None:
+    """Remove the folders of launchers that died without removing theirs (killed with SIGKILL)."""
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        parts = name.split("-")
+        if len(parts) != 4 or parts[:2] != ["dapr", "aws"] or not parts[2].isdigit():
+            continue
+        path = os.path.join(root, name)
+        try:
+            if os.lstat(path).st_uid != os.geteuid() or _running(int(parts[2])):
+                continue
+        except (OSError, AttributeError):  # gone already; no geteuid on Windows
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 class CredentialServer:
     """A route served on 127.0.0.1; a context manager that stops it and removes its files."""
 
@@ -27,7 +57,8 @@ class CredentialServer:
         self.refresher = refresher
         self.server = http.Server(http.bind(self.HOST, port), route).start()
         self.port = self.server.port
-        self._dir = tempfile.mkdtemp(prefix="dapr-aws-")
+        _sweep_stale_dirs()
+        self._dir = tempfile.mkdtemp(prefix=f"dapr-aws-{os.getpid()}-")
         # An empty config and credentials file for the child: a [default] profile with static
         # keys in ~/.aws/credentials would otherwise beat the server.
         self.empty_file = os.path.join(self._dir, "empty-aws-config")

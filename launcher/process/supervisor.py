@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 
 from launcher.errors import EXIT_NO_CREDENTIALS, CommandNotExecutable, CommandNotFound
@@ -36,12 +35,11 @@ from launcher.process import leftovers
 from launcher.process.phases import (Backoff, Done, Draining, Exit, Reason, Restart, Running, Serving,
                                      Starting, Stopping)
 from launcher.process.platform import exit_code_of
-from launcher.process.policy import Policy, StopOrder
+from launcher.process.policy import Crashes, Policy, StopOrder
 
 log = logging.getLogger("dapr-aws")
 
 EXIT_EXPIRED = EXIT_NO_CREDENTIALS
-MAX_CRASH_BACKOFF = 30.0
 
 
 class Supervisor:
@@ -64,7 +62,7 @@ class Supervisor:
         self._argv: list[str] = []
         self._executable: str | None = None
         self._pending: list[int] = []
-        self._crashes: deque[float] = deque()
+        self._crashes = Crashes(policy)
         self._last_code = 0
         self._stop_signals = 0  # how many stop signals we got: a second one means "kill now"
 
@@ -79,12 +77,17 @@ class Supervisor:
         """Start `argv`, supervise it (and its successors), return the exit code."""
         self._argv, self._executable = list(argv), executable
         self.platform.install_handlers(self._pending.append)
+        watching = getattr(self.platform, "watch", None)
         try:
             self._start()
+            if watching is not None:
+                watching(self.policy.stop_timeout)  # after the first start: it must not delay the child
             while not isinstance(self.phase, Done):
                 self.step()
             return self.phase.code
         finally:
+            if watching is not None:
+                self.platform.unwatch()
             self.platform.restore_handlers()
 
     def serve(self, announce: Callable[[], None]) -> int:
@@ -240,22 +243,9 @@ class Supervisor:
         self.phase = Draining(proc, deadline, then, set(stop.first), now)
 
     def _after_crash(self, old, code: int, now: float) -> None:
-        policy = self.policy
-        deadline = now + policy.stop_timeout
-        if policy.restart == "no" or (policy.restart == "on-failure" and code == 0):
-            self.phase = Draining(old, deadline, Exit(code), set(), now)
-            return
-        self._crashes.append(now)
-        while self._crashes and self._crashes[0] < now - policy.restart_window:
-            self._crashes.popleft()
-        if len(self._crashes) > policy.restart_limit:
-            log.error("%s exited with code %d, its %d exit within %gs; giving up", self._argv[0], code,
-                      len(self._crashes), policy.restart_window)
-            self.phase = Draining(old, deadline, Exit(code), set(), now)
-            return
-        delay = min(MAX_CRASH_BACKOFF, 2.0 ** (len(self._crashes) - 1))
-        log.warning("%s exited with code %d; restarting in %gs", self._argv[0], code, delay)
-        self.phase = Draining(old, deadline, Restart(now + delay, f"it exited with code {code}"), set(), now)
+        delay = self._crashes.restart_delay(code, now, self._argv[0])
+        then = Exit(code) if delay is None else Restart(now + delay, f"it exited with code {code}")
+        self.phase = Draining(old, now + self.policy.stop_timeout, then, set(), now)
 
     # -- timers ------------------------------------------------------------
 

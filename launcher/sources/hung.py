@@ -26,8 +26,9 @@ def kill_stray_children() -> int:
     killed = 0
     for child in psutil.Process().children():
         try:
-            if child.environ().get(markers.TREE) == mine:
-                continue  # the supervised child (or what is left of it): the supervisor's
+            env = child.environ()
+            if env.get(markers.TREE) == mine or env.get(markers.WATCHER):
+                continue  # the supervised child (or what is left of it), or the watcher: the supervisor's
             victims = child.children(recursive=True) + [child]
         except psutil.Error:
             continue

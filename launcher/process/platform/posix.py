@@ -61,7 +61,35 @@ def spawn(argv: list[str], env: dict[str, str], executable: str | None = None,
             if os.getppid() != parent:  # the launcher died before prctl took effect
                 os._exit(128 + int(PARENT_DEATH_SIGNAL))
 
-    return subprocess.Popen(argv, env=env, executable=executable, preexec_fn=in_child, close_fds=True)
+    global _child_group
+    proc = subprocess.Popen(argv, env=env, executable=executable, preexec_fn=in_child, close_fds=True)
+    _child_group = proc.pid
+    if _watcher is not None:
+        _watcher.child_started(proc.pid)
+    return proc
+
+
+_watcher = None
+_child_group: int | None = None
+
+
+def watch(grace: float) -> None:
+    """Start the watcher that stops the child's tree if we are killed (watcher.py), once."""
+    global _watcher
+    if _watcher is None:
+        from launcher.process.platform.watcher import Watcher
+
+        _watcher = Watcher(grace)
+        if _child_group is not None:
+            _watcher.child_started(_child_group)
+
+
+def unwatch() -> None:
+    """We end normally: let the watcher go without touching anything."""
+    global _watcher
+    if _watcher is not None:
+        _watcher.done()
+        _watcher = None
 
 
 _PR_SET_CHILD_SUBREAPER = 36

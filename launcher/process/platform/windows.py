@@ -92,6 +92,14 @@ def wait_for_event(proc, timeout: float | None) -> None:
         pass
 
 
+def watch(grace: float) -> None:
+    """Nothing to start: the kill-on-close Job Object ends the tree when we die."""
+
+
+def unwatch() -> None:
+    pass
+
+
 def reap_leftovers(proc, pids) -> None:
     """Windows keeps no zombies."""
 
