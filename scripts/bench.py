@@ -7,7 +7,9 @@
   profile, with the floors `python -c pass`, `python -c "import botocore.session"` and /bin/true;
 * start-up with IAM Roles Anywhere (RSA and EC keys) through a local CreateSession;
 * the real daprd to healthy, alone and under dapr-aws, and the launcher's memory beside daprd's;
-* resident memory while supervising; how fast resolution gives up on an IMDS that never answers;
+* resident memory while supervising; CPU while waiting (a 3-s drain, 10 s idle) and the refresher's
+  upstream attempts per credentials (scripts/benchsuper.py); how fast resolution gives up on an IMDS
+  that never answers;
 * the credential endpoint under wrk (8 keep-alive clients, one slow client connected),
   against aws-export-credentials --container, for credentials living 1 hour and 5 minutes,
   with the upstream calls each makes and its resident memory;
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdapr  # noqa: E402
 import benchlib  # noqa: E402
 import benchra  # noqa: E402
+import benchsuper  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 READING = """
@@ -68,6 +71,8 @@ def main() -> None:
         benchra.startup(report, env, home, args.runs, launcher)
         benchdapr.startup(report, env, max(3, args.runs // 3), launcher)
         benchlib.memory(report, env, launcher)
+        benchsuper.cpu_while_waiting(report, env, home, launcher)
+        benchsuper.upstream_attempts(report)
         benchlib.imds_give_up(report, env, launcher)
         for lifetime in (3600, 300):
             benchlib.endpoint_load(report, env, home, launcher, peer, lifetime, args.load_seconds)
