@@ -176,3 +176,27 @@ def test_as_pid_1_the_exited_leftovers_are_reaped_and_a_restart_does_not_wait_fo
         proc.wait(30)
     stderr = proc.stderr.read()
     assert "still running; killing them" not in stderr, stderr
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs unshare --pid (root, or user namespaces)")
+def test_as_pid_1_every_orphan_that_exits_is_reaped(aws, tmp_path):
+    # An init must collect whatever is re-parented to it; here an orphan that lives 0.3 s.
+    aws.static_default()
+    record = tmp_path / "record.txt"
+    from tests.conftest import DAPR_AWS
+
+    proc = __import__("subprocess").Popen(
+        ["unshare", "--pid", "--fork", "--mount-proc", DAPR_AWS, "--region", "us-east-1", "--",
+         *helper("sigchild", record, "--orphan", "0.3")], env=dict(aws.env), cwd=aws.root)
+    try:
+        launcher = wait_for(lambda: psutil.Process(proc.pid).children(), what="the launcher as PID 1")[0]
+        wait_for(lambda: "orphaned" in _lines(record), what="the orphan started")
+
+        def zombies():
+            return [c for c in launcher.children() if c.status() == psutil.STATUS_ZOMBIE]
+
+        wait_for(lambda: not [c for c in launcher.children() if c.name() == "sleep"] and not zombies(),
+                 timeout=10, what="the orphan gone and reaped")
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        proc.wait(30)

@@ -250,6 +250,9 @@ class Supervisor:
     # -- timers ------------------------------------------------------------
 
     def _handle_time(self) -> None:
+        reap = getattr(self.platform, "reap_orphans", None)
+        if reap is not None and not (self.refresher is not None and self.refresher.in_flight):
+            reap(self.proc.pid if self.proc is not None else None)  # as PID 1: every zombie, as init does
         now = self.clock()
         phase = self.phase
         if isinstance(phase, Stopping):

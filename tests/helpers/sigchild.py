@@ -1,7 +1,7 @@
 """Child that records every signal it receives in a file (one name per line).
 
     sigchild.py RECORD [--ignore-stop] [--grandchild] [--detached-grandchild] [--stubborn-detached]
-                [--slow-grandchild SECONDS] [--exit-after SECONDS] [--stop-exit N]
+                [--slow-grandchild SECONDS] [--orphan SECONDS] [--exit-after SECONDS] [--stop-exit N]
 
 Writes "ready <pid>" once its handlers are installed. On TERM/INT/QUIT it
 exits with --stop-exit (default 0) unless --ignore-stop is given; with
@@ -42,6 +42,10 @@ if "--stubborn-detached" in sys.argv:  # its own session, re-parented away at on
     out = subprocess.run(["sh", "-c", "trap '' TERM; sleep 1002 >/dev/null 2>&1 & echo $!"], start_new_session=True,
                          capture_output=True, text=True).stdout
     record.write(f"stubborn {out.strip()}\n")
+if "--orphan" in sys.argv:  # a short-lived process re-parented away at once (to init, or to PID 1 of a container)
+    seconds = sys.argv[sys.argv.index("--orphan") + 1]
+    subprocess.run(["sh", "-c", f"sleep {seconds} >/dev/null 2>&1 &"], start_new_session=True)
+    record.write("orphaned\n")
 if "--slow-grandchild" in sys.argv:  # in our group; takes SECONDS to exit after its SIGTERM
     seconds = sys.argv[sys.argv.index("--slow-grandchild") + 1]
     script = (f"import signal, sys, time\nrec = open({record_path!r}, 'a', buffering=1)\n"

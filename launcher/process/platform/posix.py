@@ -123,6 +123,27 @@ def reap_leftovers(proc: subprocess.Popen, pids) -> None:
             pass
 
 
+def reap_orphans(keep: int | None) -> None:
+    """As PID 1 (a container's entrypoint), collect every zombie re-parented to us, as an init must.
+
+    `keep` (the running child) is left for its Popen. Call only while no credential fetch runs:
+    a credential_process is botocore's own child, and its exit status is botocore's to read.
+    """
+    if os.getpid() != 1:
+        return
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid == keep:
+            return
+        try:
+            os.waitpid(info.si_pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+
+
 def install_handlers(callback) -> None:
     """Route every forwarded signal (and SIGCHLD, to wake up) to `callback(signum)`."""
     global _wakeup_read, _wakeup_write

@@ -100,6 +100,10 @@ def unwatch() -> None:
     pass
 
 
+def reap_orphans(keep) -> None:
+    """Windows keeps no zombies."""
+
+
 def reap_leftovers(proc, pids) -> None:
     """Windows keeps no zombies."""
 
