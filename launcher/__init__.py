@@ -3,7 +3,7 @@
 Packages by concern (the README's Development section has the map): cli parses and
 wires; sources resolve credentials; delivery hands them to a child; process supervises
 it; dapr knows Dapr; ops is systemd, shims, doctor and whoami. The modules here at the
-top are the helpers they share (errors, logs, redact, durations, markers, loopback),
+top are the helpers they share (errors, logs, redact, durations, markers, loopback, proctree),
 which import no package.
 """
 

@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from launcher import errors, markers
+from launcher import errors, markers, proctree
 
 log = logging.getLogger("dapr-aws")
 
@@ -27,17 +27,11 @@ def kill_stray_children() -> int:
     for child in psutil.Process().children():
         try:
             env = child.environ()
-            if env.get(markers.TREE) == mine or env.get(markers.WATCHER):
-                continue  # the supervised child (or what is left of it), or the watcher: the supervisor's
-            victims = child.children(recursive=True) + [child]
         except psutil.Error:
             continue
-        for victim in victims:
-            try:
-                victim.kill()
-                killed += 1
-            except psutil.Error:
-                pass
+        if env.get(markers.TREE) == mine or env.get(markers.WATCHER):
+            continue  # the supervised child (or what is left of it), or the watcher: the supervisor's
+        killed += proctree.kill_tree(child.pid)
     if killed:
         log.debug("killed %d process(es) the abandoned credential source left running", killed)
     return killed

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from launcher.process.platform import tree
+from launcher import proctree
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 FORWARDED_SIGNALS = STOP_SIGNALS + (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)  # handled signals
@@ -254,7 +254,7 @@ def release(proc: subprocess.Popen) -> None:
 
 def kill_tree(proc: subprocess.Popen) -> None:
     """Kill the child, every descendant, and anything left in its process group."""
-    tree.kill_tree(proc.pid)
+    proctree.kill_tree(proc.pid)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -22,7 +22,7 @@ import signal
 import subprocess
 import time
 
-from launcher.process.platform import tree
+from launcher import proctree
 
 log = logging.getLogger("dapr-aws")
 
@@ -162,7 +162,7 @@ def kill_tree(proc) -> None:
     if job is not None:
         _api().terminate_job(job, 1)
     else:
-        tree.kill_tree(proc.pid)
+        proctree.kill_tree(proc.pid)
 
 
 def release(proc) -> None:
