@@ -66,7 +66,29 @@ def test_childenv_is_scrub_then_set():
     assert env == {
         "PATH": "/bin", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1",
         "AWS_ACCESS_KEY_ID": "ASIANEW", "AWS_SECRET_ACCESS_KEY": "newsecret", "AWS_SESSION_TOKEN": "newtoken",
-        "AWS_CREDENTIAL_EXPIRATION": "2030-01-02T03:04:05Z", "AWS_REGION": "eu-west-1",
+        "AWS_SECURITY_TOKEN": "newtoken", "AWS_CREDENTIAL_EXPIRATION": "2030-01-02T03:04:05Z", "AWS_REGION": "eu-west-1",
         "AWS_DEFAULT_REGION": "eu-west-1", "DAPR_AWS_ACTIVE": "1", "DAPR_AWS_LAUNCHER_PID": str(os.getpid()),
     }
     assert base["aws_profile"] == "lower-case-on-windows"  # the input is not modified
+
+
+def test_env_mode_also_sets_the_old_token_name_for_boto_2(aws, tmp_path):
+    state = tmp_path / "state"
+    aws.config(f"[profile proc]\nregion = eu-west-1\ncredential_process = {' '.join(helper('credproc', state))}\n")
+    result = aws.run("--profile", "proc", "--mode", "env", *helper("printenv"))
+    assert result.returncode == 0, result.stderr
+    env = json.loads(result.stdout)["env"]
+    assert env["AWS_SECURITY_TOKEN"] == env["AWS_SESSION_TOKEN"] == "proctoken0001+qrstuvwxyz0123456789"
+
+
+def test_a_child_behind_a_proxy_reaches_the_endpoint_directly(aws, tmp_path):
+    # HTTP_PROXY is for the child's traffic to AWS; our loopback server must bypass it.
+    state = tmp_path / "state"
+    aws.config(f"[profile proc]\nregion = eu-west-1\ncredential_process = {' '.join(helper('credproc', state))}\n")
+    proxy = {"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+             "NO_PROXY": "internal.example", "no_proxy": "internal.example"}
+    for mode in ("endpoint", "imds"):
+        result = aws.run("--profile", "proc", "--mode", mode, *helper("printenv"), env=proxy)
+        assert result.returncode == 0, result.stderr
+        env = json.loads(result.stdout)["env"]
+        assert env["NO_PROXY"] == env["no_proxy"] == "internal.example,127.0.0.1", mode

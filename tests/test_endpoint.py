@@ -112,6 +112,19 @@ def test_rejections(container, case, status):
     assert served.token.encode() not in body
 
 
+def test_a_host_with_a_non_ascii_digit_is_refused_without_a_traceback(aws, tmp_path):
+    # "\xb2" (superscript two) counts as a digit to str.isdigit, but int() refuses it: that was
+    # a 503 and a traceback per request, unauthenticated.
+    served, _ = _serve(aws, tmp_path)
+    try:
+        assert served.request("GET", served.path, {"Authorization": served.token}, host="127.0.0.\xb2")[0] == 403
+        assert served.request("GET", served.path, {"Authorization": served.token})[0] == 200
+    finally:
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(10) == 0
+    assert "Traceback" not in served.proc.stderr.read()
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost:1234", "127.0.0.5"])
 def test_loopback_hosts_are_accepted(container, host):
     served, _ = container

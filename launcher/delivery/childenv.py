@@ -77,6 +77,8 @@ def for_env_mode(base: Mapping[str, str], creds: Credentials) -> dict[str, str]:
     """`env` mode: the credentials themselves, in environment variables."""
     env = scrub(base)
     env.update(credential_vars(creds))
+    if creds.token:
+        env["AWS_SECURITY_TOKEN"] = creds.token  # boto 2 and other old tools read only this name
     env.update(region_vars(creds.region))
     env[markers.ACTIVE] = "1"
     return env
@@ -89,8 +91,19 @@ def _for_server(base: Mapping[str, str], region: str | None, empty_file: str) ->
     env["AWS_CONFIG_FILE"] = empty_file
     env["AWS_SHARED_CREDENTIALS_FILE"] = empty_file
     env.update(region_vars(region))
+    _bypass_proxies(env)
     env[markers.ACTIVE] = "1"
     return env
+
+
+def _bypass_proxies(env: dict[str, str]) -> None:
+    """A child behind HTTP_PROXY must reach our loopback server directly: 127.0.0.1 in NO_PROXY."""
+    import os
+
+    for name in ("NO_PROXY",) if os.name == "nt" else ("NO_PROXY", "no_proxy"):  # one name on Windows
+        hosts = [h.strip() for h in env.get(name, "").split(",") if h.strip()]
+        if "127.0.0.1" not in hosts:
+            env[name] = ",".join([*hosts, "127.0.0.1"])
 
 
 def for_endpoint_mode(base: Mapping[str, str], url: str, token: str, region: str | None,

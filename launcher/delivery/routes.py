@@ -39,7 +39,8 @@ def host_is_loopback(host_header: str | None) -> bool:
     if host in LOOPBACK_NAMES:
         return True
     parts = host.split(".")
-    return len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
+    # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses.
+    return len(parts) == 4 and parts[0] == "127" and all(p.isascii() and p.isdigit() and int(p) < 256 for p in parts)
 
 
 def expiration(creds) -> str:

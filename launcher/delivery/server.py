@@ -77,6 +77,8 @@ class CredentialServer:
         full = self.child_env({})
         full.pop(markers.ACTIVE, None)
         full.pop(markers.TREE, None)  # only meaningful for our own children
+        for name in ("NO_PROXY", "no_proxy"):  # the caller's own setting: never overwritten by an export
+            full.pop(name, None)
         return full
 
     def describe(self) -> str:
