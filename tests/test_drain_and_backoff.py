@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import subprocess
 import time
 
 import psutil
@@ -149,7 +150,6 @@ def test_a_credential_process_that_hangs_during_a_refresh_is_abandoned_killed_an
 
 def _unshare_works() -> bool:
     import shutil
-    import subprocess
 
     return bool(shutil.which("unshare")) and subprocess.run(
         ["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True).returncode == 0
@@ -164,10 +164,10 @@ def test_as_pid_1_the_exited_leftovers_are_reaped_and_a_restart_does_not_wait_fo
     from tests.conftest import DAPR_AWS
 
     env = dict(aws.env)
-    proc = __import__("subprocess").Popen(
+    proc = subprocess.Popen(
         ["unshare", "--pid", "--fork", "--mount-proc", DAPR_AWS, "--region", "us-east-1", "--restart", "always",
          "--stop-timeout", "20s", "--", *helper("sigchild", record, "--slow-grandchild", "0.2", "--exit-after", "0.5")],
-        env=env, stderr=__import__("subprocess").PIPE, text=True, cwd=aws.root)
+        env=env, stderr=subprocess.PIPE, text=True, cwd=aws.root)
     try:
         launcher = wait_for(lambda: psutil.Process(proc.pid).children(), what="the launcher as PID 1")[0]
         wait_for(lambda: _lines(record).count("grandchild-ready") >= 2, timeout=15, what="a quick restart")
@@ -185,7 +185,7 @@ def test_as_pid_1_every_orphan_that_exits_is_reaped(aws, tmp_path):
     record = tmp_path / "record.txt"
     from tests.conftest import DAPR_AWS
 
-    proc = __import__("subprocess").Popen(
+    proc = subprocess.Popen(
         ["unshare", "--pid", "--fork", "--mount-proc", DAPR_AWS, "--region", "us-east-1", "--",
          *helper("sigchild", record, "--orphan", "0.3")], env=dict(aws.env), cwd=aws.root)
     try:

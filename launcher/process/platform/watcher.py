@@ -8,7 +8,7 @@ a grandchild, or a child that ignores SIGTERM, used to survive with the keys in 
 
 What can still escape: a process that left the child's group and whose environment no longer
 carries the marker (it cleared it, or it is not Linux), and anything when the watcher itself is
-killed (it runs in its own process group, ignoring the terminal's signals).
+killed (it runs in its own session, so the terminal's signals never reach it).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Watcher:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GRACE": f"{max(1.0, grace):g}",
                "MARK": f"{markers.TREE}={os.getpid()}", markers.WATCHER: "1"}
         self.proc = subprocess.Popen(["/bin/sh", "-c", SCRIPT], stdin=read_end, env=env, close_fds=True,
-                                     process_group=0, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(read_end)
         os.set_inheritable(self._write_end, False)  # our children must not hold it open
 
